@@ -1,0 +1,70 @@
+/**
+ * `trader_config.json`: the owner's runtime settings, validated with zod.
+ * Fields and defaults are the product's (its current hard-coded values), plus
+ * `use_ta_signals`. Ranges are chosen so that no single typo can bet the account:
+ *
+ * | field                      | default  | range                                   |
+ * |----------------------------|----------|-----------------------------------------|
+ * | mode                       | paused   | live, dry-run, paused                   |
+ * | position_size_pct          | 5        | 0.1 – 50 (% of equity used as margin)   |
+ * | max_positions              | 3        | 0 – 29 (integer; 0 = open nothing new)  |
+ * | max_leverage               | 10       | 1 – 100 (integer)                       |
+ * | kill_switch_drawdown_pct   | 50       | 1 – 100                                 |
+ * | tp_pct                     | null     | null or 0.1 – 1000 (% P&L on margin)    |
+ * | sl_pct                     | null     | null or 0.1 – 100 (% loss on margin)    |
+ * | circuit_breaker_threshold  | 3        | 1 – 100 (integer)                       |
+ * | scan_interval_minutes      | 5        | 1 – 1440 (integer)                      |
+ * | long_threshold             | 45       | 0 – 130 (base 0–100 + TA bonus ≤ 30)    |
+ * | short_threshold            | 50       | 0 – 130                                 |
+ * | coin_blacklist             | []       | symbols like BTCUSDT, no duplicates     |
+ * | coin_whitelist             | []       | same; empty = every tracked coin        |
+ * | use_ta_signals             | false    | true adds the TA bonus (≤ +30) to scores |
+ */
+import { z } from "zod";
+
+export const TRADER_MODES = ["live", "dry-run", "paused"] as const;
+export type TraderMode = (typeof TRADER_MODES)[number];
+
+const SymbolSchema = z
+  .string()
+  .regex(/^[A-Z0-9]{1,20}USDT$/, "must be an upper-case USDT pair such as BTCUSDT");
+
+const SymbolListSchema = z
+  .array(SymbolSchema)
+  .max(200)
+  .refine((list) => new Set(list).size === list.length, "must not list a symbol twice");
+
+export const TraderConfigSchema = z
+  .object({
+    mode: z.enum(TRADER_MODES).default("paused"),
+    position_size_pct: z.number().min(0.1).max(50).default(5),
+    max_positions: z.number().int().min(0).max(29).default(3),
+    max_leverage: z.number().int().min(1).max(100).default(10),
+    kill_switch_drawdown_pct: z.number().min(1).max(100).default(50),
+    tp_pct: z.number().min(0.1).max(1000).nullable().default(null),
+    sl_pct: z.number().min(0.1).max(100).nullable().default(null),
+    circuit_breaker_threshold: z.number().int().min(1).max(100).default(3),
+    scan_interval_minutes: z.number().int().min(1).max(1440).default(5),
+    long_threshold: z.number().min(0).max(130).default(45),
+    short_threshold: z.number().min(0).max(130).default(50),
+    coin_blacklist: SymbolListSchema.default([]),
+    coin_whitelist: SymbolListSchema.default([]),
+    use_ta_signals: z.boolean().default(false),
+  })
+  .strict();
+
+export type TraderConfig = z.infer<typeof TraderConfigSchema>;
+
+/** A partial update as sent by the dashboard or the API; every field optional, unknown fields refused. */
+export const TraderConfigPatchSchema = TraderConfigSchema.partial().strict();
+export type TraderConfigPatch = z.infer<typeof TraderConfigPatchSchema>;
+
+export const DEFAULT_TRADER_CONFIG: TraderConfig = TraderConfigSchema.parse({});
+
+/** zod issues flattened to what the API returns: `{path: "max_leverage", message}`. */
+export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join(".") || "(root)",
+    message: issue.message,
+  }));
+}
