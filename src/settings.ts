@@ -1,0 +1,125 @@
+/**
+ * Server settings from command-line flags and environment variables (flags
+ * win). Validated with zod; a bad value is a one-line error naming the flag.
+ *
+ * | flag                | env                      | default               |
+ * |---------------------|--------------------------|-----------------------|
+ * | --port              | PORT                     | 8891                  |
+ * | --host              | HOST                     | 127.0.0.1             |
+ * | --market            | MARKET                   | auto (binance→sim)    |
+ * | --exchange          | EXCHANGE                 | auto (coinex if credentials, else paper) |
+ * | --data-dir          | DATA_DIR                 | ./data                |
+ * | --config            | TRADER_CONFIG            | ./trader_config.json  |
+ * | --role              | ROLE                     | all                   |
+ * | --redis             | REDIS_URL                | (none: in-process bus)|
+ * | --symbols           | SYMBOLS                  | the 29-coin list      |
+ * | --replay-dir        | REPLAY_DIR               | (none)                |
+ * | --paper-balance     | PAPER_STARTING_BALANCE   | 10000                 |
+ * |                     | BINANCE_BASE_URL         | https://api.binance.us|
+ * |                     | COINEX_BASE_URL          | https://api.coinex.com/v2 |
+ * |                     | DASHBOARD_TOKEN          | (none: no auth, loopback only) |
+ * |                     | COINEX_ACCESS_ID / COINEX_SECRET_KEY | (none) |
+ * |                     | CYCLE_INTERVAL_MS        | (none: scan_interval_minutes) |
+ * |                     | SIM_TICK_MS              | 1000                  |
+ */
+import { z } from "zod";
+
+const SettingsSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  market: z.enum(["auto", "binance", "replay", "sim"]),
+  exchange: z.enum(["auto", "paper", "coinex"]),
+  dataDir: z.string().min(1),
+  configPath: z.string().min(1),
+  role: z.enum(["all", "ta", "trader", "web"]),
+  redisUrl: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").nullable(),
+  symbols: z.array(z.string().regex(/^[A-Z0-9]{1,20}USDT$/, "each symbol must look like BTCUSDT")).min(1).nullable(),
+  replayDir: z.string().nullable(),
+  paperStartingBalance: z.coerce.number().positive(),
+  binanceBaseUrl: z.string().url(),
+  coinexBaseUrl: z.string().url(),
+  dashboardToken: z.string().min(16, "DASHBOARD_TOKEN must be at least 16 characters").nullable(),
+  cycleIntervalMs: z.coerce.number().int().min(100).nullable(),
+  simTickMs: z.coerce.number().int().min(10),
+});
+
+export type Settings = z.infer<typeof SettingsSchema>;
+
+const FLAGS: Record<string, keyof Settings> = {
+  "--port": "port",
+  "--host": "host",
+  "--market": "market",
+  "--exchange": "exchange",
+  "--data-dir": "dataDir",
+  "--config": "configPath",
+  "--role": "role",
+  "--redis": "redisUrl",
+  "--symbols": "symbols",
+  "--replay-dir": "replayDir",
+  "--paper-balance": "paperStartingBalance",
+};
+
+export class SettingsError extends Error {}
+
+export function parseSettings(args: string[], env: Record<string, string | undefined> = process.env): Settings {
+  const raw: Record<string, unknown> = {
+    port: env.PORT ?? 8891,
+    host: env.HOST ?? "127.0.0.1",
+    market: env.MARKET ?? "auto",
+    exchange: env.EXCHANGE ?? "auto",
+    dataDir: env.DATA_DIR ?? "./data",
+    configPath: env.TRADER_CONFIG ?? "./trader_config.json",
+    role: env.ROLE ?? "all",
+    redisUrl: env.REDIS_URL || null,
+    symbols: env.SYMBOLS ? splitSymbols(env.SYMBOLS) : null,
+    replayDir: env.REPLAY_DIR || null,
+    paperStartingBalance: env.PAPER_STARTING_BALANCE ?? 10000,
+    binanceBaseUrl: env.BINANCE_BASE_URL || "https://api.binance.us",
+    coinexBaseUrl: env.COINEX_BASE_URL || "https://api.coinex.com/v2",
+    dashboardToken: env.DASHBOARD_TOKEN || null,
+    cycleIntervalMs: env.CYCLE_INTERVAL_MS || null,
+    simTickMs: env.SIM_TICK_MS ?? 1000,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const key = FLAGS[flag];
+    if (!key) throw new SettingsError(`unknown option ${flag} (see --help)`);
+    const value = inline ?? args[++i];
+    if (value === undefined) throw new SettingsError(`option ${flag} needs a value`);
+    raw[key] = key === "symbols" ? splitSymbols(value) : value;
+  }
+  const parsed = SettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0]);
+    const flag = Object.entries(FLAGS).find(([, k]) => k === key)?.[0] ?? key;
+    throw new SettingsError(`${flag}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+function splitSymbols(text: string): string[] {
+  return text.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
+}
+
+export const HELP = `Usage:
+  bun src/main.ts [serve] [options]     start the server (default)
+  bun src/main.ts ta --input FILE       compute TA for a JSON array of candles and print JSON
+  bun src/main.ts --help | --version
+
+Options (env in parentheses):
+  --port N            listen port (PORT, 8891)
+  --host ADDR         listen address (HOST, 127.0.0.1); a non-loopback address needs DASHBOARD_TOKEN
+  --market M          auto | binance | replay | sim (MARKET, auto: Binance US, else simulated)
+  --exchange E        auto | paper | coinex (EXCHANGE, auto: coinex when credentials are set)
+  --data-dir DIR      SQLite record, trader_state.json, lockfile, paper account (DATA_DIR, ./data)
+  --config FILE       trader_config.json to read and hot-reload (TRADER_CONFIG, ./trader_config.json)
+  --role R            all | ta | trader | web (ROLE, all); roles other than all need Redis
+  --redis URL         redis://host:port/db (REDIS_URL); without it an in-process bus is used
+  --symbols A,B       override the 29-coin list (SYMBOLS)
+  --replay-dir DIR    recorded candles for --market replay (REPLAY_DIR)
+  --paper-balance N   paper account starting balance in USDT (PAPER_STARTING_BALANCE, 10000)
+Environment only: DASHBOARD_TOKEN, COINEX_ACCESS_ID, COINEX_SECRET_KEY, BINANCE_BASE_URL,
+  COINEX_BASE_URL, CYCLE_INTERVAL_MS (override the scan interval), SIM_TICK_MS, LOG_LEVEL.
+`;

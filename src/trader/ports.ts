@@ -1,0 +1,78 @@
+/**
+ * What the trader needs from the rest of the program, as small interfaces, so
+ * the rules can be tested with real components or fakes and never import the
+ * web, bus or SQLite modules directly.
+ */
+import type { TraderConfig, TraderMode } from "../config/schema.ts";
+import type { ClosedPosition, Exchange, OrderResult, Position } from "../exchange/types.ts";
+import type { ScoredCoin } from "./signals.ts";
+
+export type LogKind = "trade" | "error" | "signal" | "cycle" | "control";
+export type Origin = "page" | "api" | "file" | "system" | "cli";
+
+export interface LockInfo {
+  reason: string;
+  at: number;
+  source: string;
+  count?: number;
+}
+
+/** The durable record (SQLite): trades, activity logs, equity snapshots. */
+export interface TraderJournal {
+  log(kind: LogKind, message: string, data?: unknown, origin?: Origin): void;
+  tradeOpened(entry: {
+    symbol: string;
+    side: "long" | "short";
+    size: number;
+    entry_price: number;
+    fee: number;
+    margin: number;
+    leverage: number;
+    client_id: string;
+    reason: string;
+    exchange: string;
+    mode: TraderMode;
+    at: number;
+  }): void;
+  tradeClosed(entry: {
+    symbol: string;
+    exit_price: number;
+    fee: number;
+    pnl: number;
+    reason: string;
+    at: number;
+    exchange: string;
+  }): void;
+  hasOrderWithClientId(clientId: string): boolean;
+  equitySnapshot(entry: { at: number; equity: number; available: number; margin: number; unrealized_pnl: number; mode: TraderMode }): void;
+}
+
+export interface LockPort {
+  current(): LockInfo | null;
+  set(info: LockInfo): void;
+}
+
+export type TraderEvent =
+  | { type: "trade_open"; at: number; symbol: string; message: string; data?: unknown }
+  | { type: "trade_close"; at: number; symbol: string; message: string; data?: unknown }
+  | { type: "tp_hit" | "sl_hit"; at: number; symbol: string; message: string; data?: unknown }
+  | { type: "error" | "control" | "kill_switch" | "circuit_breaker"; at: number; symbol?: string; message: string; data?: unknown };
+
+export interface CyclePorts {
+  /** Reads trader_config.json (the last good config if the file is currently invalid). */
+  readConfig(): TraderConfig;
+  /** The exchange to trade on for a mode, or why trading in that mode is impossible now. */
+  exchangeFor(mode: "live" | "dry-run"): { exchange: Exchange } | { refused: string };
+  startingBalance(exchange: Exchange, equity: number): number;
+  coins(config: TraderConfig): ScoredCoin[];
+  lock: LockPort;
+  journal: TraderJournal;
+  /** Sets the mode to paused (kill switch); recorded with origin "system". */
+  pause(reason: string): void;
+  emit(event: TraderEvent): void;
+  now(): number;
+  /** Waits between close retries; tests pass a no-op. */
+  sleep(ms: number): Promise<void>;
+}
+
+export type { ClosedPosition, OrderResult, Position };

@@ -1,0 +1,63 @@
+/**
+ * What the web layer is given by main.ts. The web layer renders and routes;
+ * every action goes through the one TraderController, every reading through
+ * these views. It never talks to an exchange itself.
+ */
+import type { MarketSourceStatus } from "../market/source.ts";
+import type { CoinSnapshot } from "../scanner/analyzer.ts";
+import type { TraderController } from "../trader/controller.ts";
+import type { LogKind } from "../trader/ports.ts";
+
+export interface LogEntry {
+  id?: number;
+  at: number;
+  kind: LogKind;
+  message: string;
+  data: unknown;
+  origin?: string | null;
+}
+
+export interface ClosedTradeView {
+  symbol: string;
+  side: "long" | "short";
+  size: number;
+  entry_price: number;
+  exit_price: number | null;
+  pnl: number | null;
+  fees: number;
+  opened_at: number;
+  closed_at: number | null;
+  close_reason: string | null;
+}
+
+export interface EquityPoint {
+  at: number;
+  equity: number;
+}
+
+/** The market side as the dashboard sees it: latest coin snapshots and the source's status. */
+export interface MarketView {
+  symbols(): string[];
+  coins(): CoinSnapshot[];
+  coin(symbol: string): CoinSnapshot | null;
+  status(): MarketSourceStatus;
+  /** Called with the symbols whose snapshot changed (throttled by the producer). */
+  onChange(listener: (symbols: string[]) => void): () => void;
+}
+
+export interface RecordView {
+  logs(query: { kind?: LogKind; limit: number }): LogEntry[];
+  closedTrades(limit: number): ClosedTradeView[];
+  equityCurve(limit: number): EquityPoint[];
+}
+
+export interface WebDeps {
+  controller: TraderController;
+  market: MarketView;
+  record: RecordView;
+  /** GET /health body. */
+  health(): Record<string, unknown>;
+  /** Security settings; the token itself is never rendered. */
+  security: { dashboardToken: string | null; host: string };
+  version: string;
+}
