@@ -34,29 +34,52 @@ const SymbolListSchema = z
   .max(200)
   .refine((list) => new Set(list).size === list.length, "must not list a symbol twice");
 
+/** The fields and their ranges, without defaults (shared by the full schema and the patch schema). */
+const TraderConfigFields = {
+  mode: z.enum(TRADER_MODES),
+  position_size_pct: z.number().min(0.1).max(50),
+  max_positions: z.number().int().min(0).max(29),
+  max_leverage: z.number().int().min(1).max(100),
+  kill_switch_drawdown_pct: z.number().min(1).max(100),
+  tp_pct: z.number().min(0.1).max(1000).nullable(),
+  sl_pct: z.number().min(0.1).max(100).nullable(),
+  circuit_breaker_threshold: z.number().int().min(1).max(100),
+  scan_interval_minutes: z.number().int().min(1).max(1440),
+  long_threshold: z.number().min(0).max(130),
+  short_threshold: z.number().min(0).max(130),
+  coin_blacklist: SymbolListSchema,
+  coin_whitelist: SymbolListSchema,
+  use_ta_signals: z.boolean(),
+};
+
 export const TraderConfigSchema = z
   .object({
-    mode: z.enum(TRADER_MODES).default("paused"),
-    position_size_pct: z.number().min(0.1).max(50).default(5),
-    max_positions: z.number().int().min(0).max(29).default(3),
-    max_leverage: z.number().int().min(1).max(100).default(10),
-    kill_switch_drawdown_pct: z.number().min(1).max(100).default(50),
-    tp_pct: z.number().min(0.1).max(1000).nullable().default(null),
-    sl_pct: z.number().min(0.1).max(100).nullable().default(null),
-    circuit_breaker_threshold: z.number().int().min(1).max(100).default(3),
-    scan_interval_minutes: z.number().int().min(1).max(1440).default(5),
-    long_threshold: z.number().min(0).max(130).default(45),
-    short_threshold: z.number().min(0).max(130).default(50),
-    coin_blacklist: SymbolListSchema.default([]),
-    coin_whitelist: SymbolListSchema.default([]),
-    use_ta_signals: z.boolean().default(false),
+    mode: TraderConfigFields.mode.default("paused"),
+    position_size_pct: TraderConfigFields.position_size_pct.default(5),
+    max_positions: TraderConfigFields.max_positions.default(3),
+    max_leverage: TraderConfigFields.max_leverage.default(10),
+    kill_switch_drawdown_pct: TraderConfigFields.kill_switch_drawdown_pct.default(50),
+    tp_pct: TraderConfigFields.tp_pct.default(null),
+    sl_pct: TraderConfigFields.sl_pct.default(null),
+    circuit_breaker_threshold: TraderConfigFields.circuit_breaker_threshold.default(3),
+    scan_interval_minutes: TraderConfigFields.scan_interval_minutes.default(5),
+    long_threshold: TraderConfigFields.long_threshold.default(45),
+    short_threshold: TraderConfigFields.short_threshold.default(50),
+    coin_blacklist: TraderConfigFields.coin_blacklist.default([]),
+    coin_whitelist: TraderConfigFields.coin_whitelist.default([]),
+    use_ta_signals: TraderConfigFields.use_ta_signals.default(false),
   })
   .strict();
 
 export type TraderConfig = z.infer<typeof TraderConfigSchema>;
 
-/** A partial update as sent by the dashboard or the API; every field optional, unknown fields refused. */
-export const TraderConfigPatchSchema = TraderConfigSchema.partial().strict();
+/**
+ * A partial update as sent by the dashboard or the API; every field optional,
+ * unknown fields refused. Built from the default-free fields on purpose: a
+ * `.partial()` of the defaulted schema would fill every absent field with its
+ * default in zod 4 and silently reset the owner's other settings.
+ */
+export const TraderConfigPatchSchema = z.object(TraderConfigFields).partial().strict();
 export type TraderConfigPatch = z.infer<typeof TraderConfigPatchSchema>;
 
 export const DEFAULT_TRADER_CONFIG: TraderConfig = TraderConfigSchema.parse({});
