@@ -32,7 +32,8 @@ export async function closeWithRetries(
     try {
       const at = ports.now();
       const result = await exchange.closePosition(position.symbol, closeOrderClientId(position.symbol, reason, at));
-      ports.journal.tradeClosed({
+      const message = `Closed ${position.side} ${position.symbol} at ${result.price} (${reason}), P&L ${result.realized_pnl.toFixed(2)} USDT`;
+      ports.journal.tradeClosed(message, {
         symbol: position.symbol,
         exit_price: result.price,
         fee: result.fee,
@@ -41,8 +42,6 @@ export async function closeWithRetries(
         at,
         exchange: exchange.name,
       });
-      const message = `Closed ${position.side} ${position.symbol} at ${result.price} (${reason}), P&L ${result.realized_pnl.toFixed(2)} USDT`;
-      ports.journal.log("trade", message, { symbol: position.symbol, reason, pnl: result.realized_pnl, price: result.price }, options.origin);
       ports.emit({ type: "trade_close", at, symbol: position.symbol, message, data: { reason, pnl: result.realized_pnl } });
       return { symbol: position.symbol, ok: true, attempts: attempt, pnl: result.realized_pnl, price: result.price };
     } catch (error) {

@@ -39,11 +39,16 @@ export interface ControllerDeps {
   config: {
     current(): TraderConfig;
     /** Re-reads the file; returns the config in force (the last good one if the file is invalid). */
-    read(): TraderConfig;
+    read(): Promise<TraderConfig>;
     update(patch: TraderConfigPatch, origin: Origin): Promise<ConfigUpdateResult>;
   };
-  state: { load(): PersistedTraderState; save(state: PersistedTraderState): void };
-  lockFile: { read(): LockInfo | null; write(info: LockInfo): void; clear(): void };
+  state: { load(): Promise<PersistedTraderState>; save(state: PersistedTraderState): Promise<void> };
+  /** live-trader-lock.json; `read` fails safe (a damaged file reads as a lock). */
+  lockFile: {
+    read(): Promise<LockInfo | null>;
+    write(info: { reason: string; source: string; count?: number }): Promise<void>;
+    clear(): Promise<void>;
+  };
   journal: TraderJournal;
   paper: Exchange & { startingBalance: number };
   coinex: Exchange | null;
@@ -103,7 +108,10 @@ export interface ActionResult {
 }
 
 export class TraderController {
-  private state: PersistedTraderState;
+  /** Until boot() reads trader_state.json: OFF (fail safe). */
+  private state: PersistedTraderState = { running: false, live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: null };
+  /** The lockfile as last read; display only — every order re-reads the file. */
+  private cachedLock: LockInfo | null = null;
   private readonly breaker = new CircuitBreaker();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private accountTimer: ReturnType<typeof setInterval> | null = null;
@@ -121,16 +129,17 @@ export class TraderController {
   constructor(private readonly deps: ControllerDeps) {
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.state = deps.state.load();
   }
 
   // ---- lifecycle -------------------------------------------------------
 
   /** Restores ON/OFF as the owner left it and starts the account refresher. */
   async boot(): Promise<void> {
+    this.state = await this.deps.state.load();
+    this.cachedLock = await this.deps.lockFile.read();
     await this.refreshAccount();
     if (this.state.running) {
-      this.deps.journal.log("control", "Restored ON after restart (the owner left the trader running)", undefined, "system");
+      this.deps.journal.log("control", "Restored ON after restart (the owner left the trader running)", { action: "restore", ok: true, result: "ON" }, "system");
       this.scheduleNext(0);
     }
     const refreshMs = this.deps.accountRefreshMs ?? 5000;
@@ -177,7 +186,7 @@ export class TraderController {
     return {
       mode: this.effectiveMode(config),
       running: this.state.running,
-      lock: this.deps.lockFile.read(),
+      lock: this.cachedLock,
       market_source: this.deps.market(),
       exchange: this.displayExchange().name,
       live: { ...live, confirmed: this.state.live_confirmed_at !== null },
@@ -193,13 +202,13 @@ export class TraderController {
 
   async start(origin: Origin): Promise<ActionResult> {
     if (this.state.running) return this.record(origin, "start", { ok: true, message: "Trader already ON" });
-    this.saveState({ ...this.state, running: true });
+    await this.saveState({ ...this.state, running: true });
     this.scheduleNext(0);
     return this.record(origin, "start", { ok: true, message: `Trader ON (mode ${this.effectiveMode()})` });
   }
 
   async stop(origin: Origin): Promise<ActionResult> {
-    this.saveState({ ...this.state, running: false });
+    await this.saveState({ ...this.state, running: false });
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     return this.record(origin, "stop", { ok: true, message: "Trader OFF: no more cycles (open positions stay open)" });
@@ -232,24 +241,24 @@ export class TraderController {
           : null;
       if (refusal) {
         const result: ConfigUpdateResult = { ok: false, error: refusal, issues: [{ path: "mode", message: refusal }] };
-        this.deps.journal.log("control", `Config change refused: ${refusal}`, { patch }, origin);
+        this.deps.journal.log("control", `Config change refused: ${refusal}`, { action: "config", ok: false, result: refusal, patch }, origin);
         return result;
       }
     }
     const result = await this.deps.config.update(patch, origin);
     if (!result.ok) {
-      this.deps.journal.log("control", `Config change refused: ${result.error}`, { patch, issues: result.issues }, origin);
+      this.deps.journal.log("control", `Config change refused: ${result.error}`, { action: "config", ok: false, result: result.error, patch, issues: result.issues }, origin);
       return result;
     }
     const mode = result.config.mode;
     if (mode === "live" && patch.mode === "live") {
-      this.saveState({ ...this.state, live_confirmed_at: this.now(), last_exchange: "coinex" });
+      await this.saveState({ ...this.state, live_confirmed_at: this.now(), last_exchange: "coinex" });
     } else if (mode !== "live" && this.state.live_confirmed_at !== null) {
-      this.saveState({ ...this.state, live_confirmed_at: null, ...(mode === "dry-run" ? { last_exchange: "paper" as const } : {}) });
+      await this.saveState({ ...this.state, live_confirmed_at: null, ...(mode === "dry-run" ? { last_exchange: "paper" as const } : {}) });
     } else if (mode === "dry-run" && this.state.last_exchange !== "paper") {
-      this.saveState({ ...this.state, last_exchange: "paper" });
+      await this.saveState({ ...this.state, last_exchange: "paper" });
     }
-    this.deps.journal.log("control", `Config updated: ${describePatch(patch)}`, { patch, config: result.config }, origin);
+    this.deps.journal.log("control", `Config updated: ${describePatch(patch)}`, { action: "config", ok: true, result: describePatch(patch), patch }, origin);
     this.notify("config");
     this.notify("status");
     if (patch.scan_interval_minutes !== undefined && this.state.running) this.scheduleNext();
@@ -257,13 +266,13 @@ export class TraderController {
   }
 
   /** A hand edit of trader_config.json noticed by the watcher. */
-  onConfigFileChanged(config: TraderConfig): void {
+  async onConfigFileChanged(config: TraderConfig): Promise<void> {
     if (config.mode === "live" && this.state.live_confirmed_at === null) {
       this.deps.journal.log("error", "trader_config.json says mode live, but live was not confirmed from the dashboard: the trader stays paused", undefined, "file");
     } else if (config.mode !== "live" && this.state.live_confirmed_at !== null) {
-      this.saveState({ ...this.state, live_confirmed_at: null });
+      await this.saveState({ ...this.state, live_confirmed_at: null });
     }
-    this.deps.journal.log("control", "trader_config.json edited by hand: new config in force", { config }, "file");
+    this.deps.journal.log("control", "trader_config.json edited by hand: new config in force", { action: "config", ok: true, result: "hand edit accepted", config }, "file");
     this.notify("config");
     this.notify("status");
   }
@@ -280,12 +289,12 @@ export class TraderController {
    */
   async emergencyStop(origin: Origin): Promise<ActionResult> {
     const at = this.now();
-    this.saveState({ ...this.state, running: false });
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.deps.lockFile.write({ reason: `emergency stop (${origin})`, at, source: "emergency_stop" });
-    const paused = await this.deps.config.update({ mode: "paused" }, origin);
-    if (paused.ok && this.state.live_confirmed_at !== null) this.saveState({ ...this.state, live_confirmed_at: null });
+    // The lockfile first: an in-flight cycle re-reads it before every order.
+    await this.writeLock({ reason: `emergency stop (${origin})`, source: "emergency_stop" });
+    await this.saveState({ ...this.state, running: false, live_confirmed_at: null });
+    await this.deps.config.update({ mode: "paused" }, origin);
     await this.cycleInFlight?.catch(() => undefined);
     const outcomes: (CloseOutcome & { exchange: string })[] = [];
     for (const exchange of this.exchanges()) {
@@ -309,8 +318,9 @@ export class TraderController {
   }
 
   async clearLock(origin: Origin): Promise<ActionResult> {
-    const lock = this.deps.lockFile.read();
-    this.deps.lockFile.clear();
+    const lock = await this.deps.lockFile.read();
+    await this.deps.lockFile.clear();
+    this.cachedLock = null;
     this.breaker.reset();
     return this.record(origin, "clear-lockfile", { ok: true, message: lock ? `Lockfile cleared (was: ${lock.reason})` : "No lockfile was set" });
   }
@@ -385,8 +395,8 @@ export class TraderController {
 
   private cyclePorts(): CyclePorts {
     return {
-      readConfig: () => {
-        const config = this.deps.config.read();
+      readConfig: async () => {
+        const config = await this.deps.config.read();
         const mode = this.effectiveMode(config);
         if (mode !== config.mode) {
           if (!this.unconfirmedLiveWarned) this.deps.journal.log("error", "Mode live in trader_config.json was never confirmed from the dashboard: staying paused");
@@ -403,18 +413,20 @@ export class TraderController {
       },
       startingBalance: (exchange, equity) => {
         if (exchange.name === "paper") return this.deps.paper.startingBalance;
-        if (this.state.coinex_starting_balance === null) this.saveState({ ...this.state, coinex_starting_balance: equity });
+        if (this.state.coinex_starting_balance === null) void this.saveState({ ...this.state, coinex_starting_balance: equity });
         return this.state.coinex_starting_balance ?? equity;
       },
       coins: this.deps.coins,
-      lock: { current: () => this.deps.lockFile.read(), set: (info) => { this.deps.lockFile.write(info); this.notify("status"); } },
+      lock: {
+        current: async () => (this.cachedLock = await this.deps.lockFile.read()),
+        set: (info) => this.writeLock(info),
+      },
       journal: this.deps.journal,
-      pause: (reason) => {
-        void this.deps.config.update({ mode: "paused" }, "system").then(() => {
-          this.deps.journal.log("control", `Mode set to paused by the system: ${reason}`, undefined, "system");
-          this.notify("config");
-          this.notify("status");
-        });
+      pause: async (reason) => {
+        await this.deps.config.update({ mode: "paused" }, "system");
+        this.deps.journal.log("control", `Mode set to paused by the system: ${reason}`, { action: "pause", ok: true, result: reason }, "system");
+        this.notify("config");
+        this.notify("status");
       },
       emit: (event) => this.emit(event),
       now: this.now,
@@ -440,6 +452,7 @@ export class TraderController {
 
   /** Re-reads balance and positions of the shown exchange (read-only calls). */
   async refreshAccount(): Promise<void> {
+    this.cachedLock = await this.deps.lockFile.read();
     const exchange = this.displayExchange();
     try {
       const [balance, positions] = [await exchange.getBalance(), await exchange.getPositions()];
@@ -486,14 +499,20 @@ export class TraderController {
     throw last;
   }
 
-  private saveState(next: PersistedTraderState): void {
-    this.deps.state.save(next);
+  private async saveState(next: PersistedTraderState): Promise<void> {
+    await this.deps.state.save(next);
     this.state = next;
     this.notify("status");
   }
 
+  private async writeLock(info: { reason: string; source: string; count?: number }): Promise<void> {
+    await this.deps.lockFile.write(info);
+    this.cachedLock = await this.deps.lockFile.read();
+    this.notify("status");
+  }
+
   private record(origin: Origin, action: string, result: ActionResult): ActionResult {
-    this.deps.journal.log("control", `${action}: ${result.message}`, { action, ok: result.ok, data: result.data }, origin);
+    this.deps.journal.log("control", `${action}: ${result.message}`, { action, ok: result.ok, result: result.message, detail: result.data }, origin);
     this.notify("logs");
     this.notify("status");
     return result;

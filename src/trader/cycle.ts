@@ -41,7 +41,7 @@ class CircuitOpen extends Error {}
 
 export async function runCycle(ports: CyclePorts, breaker: CircuitBreaker): Promise<CycleSummary> {
   const started = ports.now();
-  const config = ports.readConfig();
+  const config = await ports.readConfig();
   const summary: CycleSummary = {
     at: started,
     mode: config.mode,
@@ -58,7 +58,7 @@ export async function runCycle(ports: CyclePorts, breaker: CircuitBreaker): Prom
     const text = summary.skipped
       ? `Cycle skipped: ${summary.skipped}`
       : `Cycle (${summary.mode}): scanned ${summary.scanned}, signals ${summary.signals}, actions ${summary.actions.length}`;
-    ports.journal.log("cycle", text, summary);
+    ports.journal.log("cycle", text, { ...summary, actions: summary.actions.length, action_list: summary.actions });
     return summary;
   };
 
@@ -88,7 +88,7 @@ export async function runCycle(ports: CyclePorts, breaker: CircuitBreaker): Prom
       if (breaker.recordFailure(message, config.circuit_breaker_threshold)) {
         const at = ports.now();
         const reason = `circuit breaker: ${breaker.failures} consecutive exchange failures (last: ${message})`;
-        ports.lock.set({ reason, at, source: "circuit_breaker", count: breaker.failures });
+        await ports.lock.set({ reason, source: "circuit_breaker", count: breaker.failures });
         ports.journal.log("error", `Circuit breaker tripped — ${reason}`);
         ports.emit({ type: "circuit_breaker", at, message: reason, data: { count: breaker.failures } });
         throw new CircuitOpen(reason);
@@ -137,9 +137,10 @@ export async function runCycle(ports: CyclePorts, breaker: CircuitBreaker): Prom
     for (const signal of signals) {
       const label = `${signal.side} ${signal.symbol} ${signal.score.base} + ${signal.score.bonus} = ${signal.score.total} (threshold ${signal.threshold})`;
       const clientId = openOrderClientId(signal.symbol, signal.side, slot);
-      const notActed = (why: string) => ports.journal.log("signal", `Signal ${label}: not acted — ${why}`, { ...signal, acted: false, why });
+      const signalData = { symbol: signal.symbol, direction: signal.side, score: signal.score.total, base: signal.score.base, bonus: signal.score.bonus, threshold: signal.threshold, price: signal.price };
+      const notActed = (why: string) => ports.journal.log("signal", `Signal ${label}: not acted — ${why}`, { ...signalData, acted: false, skip_reason: why });
       // Re-read per signal: an emergency stop may write the lockfile while this cycle runs.
-      const lock = ports.lock.current();
+      const lock = await ports.lock.current();
       if (lock) { notActed(`lockfile set (${lock.reason})`); continue; }
       if (signal.excluded) { notActed(signal.excluded); continue; }
       if (coins.find((c) => c.symbol === signal.symbol)?.simulated && exchange.name !== "paper") { notActed("prices are simulated"); continue; }
@@ -159,14 +160,13 @@ export async function runCycle(ports: CyclePorts, breaker: CircuitBreaker): Prom
       if (order.duplicate) { notActed(`exchange already has order ${clientId}`); continue; }
       open += 1;
       const at = ports.now();
-      ports.journal.tradeOpened({
+      const message = `Opened ${signal.side} ${signal.symbol} ${order.amount} @ ${order.price} ×${leverage} (${label})`;
+      ports.journal.tradeOpened(message, {
         symbol: signal.symbol, side: signal.side, size: order.amount, entry_price: order.price, fee: order.fee,
         margin: (order.amount * order.price) / leverage, leverage, client_id: clientId, reason: label,
         exchange: exchange.name, mode: config.mode, at,
       });
-      const message = `Opened ${signal.side} ${signal.symbol} ${order.amount} @ ${order.price} ×${leverage} (${label})`;
-      ports.journal.log("signal", `Signal ${label}: acted`, { ...signal, acted: true, client_id: clientId });
-      ports.journal.log("trade", message, { symbol: signal.symbol, side: signal.side, amount: order.amount, price: order.price, leverage, client_id: clientId });
+      ports.journal.log("signal", `Signal ${label}: acted`, { ...signalData, acted: true, skip_reason: null, client_id: clientId });
       ports.emit({ type: "trade_open", at, symbol: signal.symbol, message, data: { side: signal.side, amount: order.amount, price: order.price, leverage } });
       summary.actions.push(`opened ${signal.side} ${signal.symbol}`);
     }
@@ -194,8 +194,8 @@ async function tripKillSwitch(
   const reason = `kill switch: equity ${balance.equity.toFixed(2)} is ${drawdownPct.toFixed(2)}% below the starting balance ${starting.toFixed(2)} (limit ${config.kill_switch_drawdown_pct}%)`;
   ports.journal.log("error", `Kill switch tripped — ${reason}`);
   const outcomes = await closeAll(exchange, positions, "kill switch", ports);
-  ports.lock.set({ reason, at, source: "kill_switch" });
-  ports.pause(reason);
+  await ports.lock.set({ reason, source: "kill_switch" });
+  await ports.pause(reason);
   ports.emit({ type: "kill_switch", at, message: reason, data: { outcomes } });
   summary.skipped = reason;
   summary.actions.push(...outcomes.map((o) => (o.ok ? `closed ${o.symbol} (kill switch)` : `FAILED to close ${o.symbol}: ${o.error}`)));

@@ -8,19 +8,24 @@ import type { ClosedPosition, Exchange, OrderResult, Position } from "../exchang
 import type { ScoredCoin } from "./signals.ts";
 
 export type LogKind = "trade" | "error" | "signal" | "cycle" | "control";
-export type Origin = "page" | "api" | "file" | "system" | "cli";
+export type Origin = "page" | "api" | "file" | "system";
 
+/** The lockfile's content (live-trader-lock.json); `at` is an ISO time. */
 export interface LockInfo {
   reason: string;
-  at: number;
+  at: string;
   source: string;
   count?: number;
 }
 
-/** The durable record (SQLite): trades, activity logs, equity snapshots. */
+/**
+ * The durable record (SQLite): trades, activity logs, equity snapshots.
+ * `tradeOpened` / `tradeClosed` also write the "trade" log line (`message`) in
+ * the same transaction, so callers never log a trade twice.
+ */
 export interface TraderJournal {
   log(kind: LogKind, message: string, data?: unknown, origin?: Origin): void;
-  tradeOpened(entry: {
+  tradeOpened(message: string, entry: {
     symbol: string;
     side: "long" | "short";
     size: number;
@@ -34,7 +39,7 @@ export interface TraderJournal {
     mode: TraderMode;
     at: number;
   }): void;
-  tradeClosed(entry: {
+  tradeClosed(message: string, entry: {
     symbol: string;
     exit_price: number;
     fee: number;
@@ -47,9 +52,10 @@ export interface TraderJournal {
   equitySnapshot(entry: { at: number; equity: number; available: number; margin: number; unrealized_pnl: number; mode: TraderMode }): void;
 }
 
+/** The lockfile, read from disk each time it guards an order (a corrupt file reads as locked). */
 export interface LockPort {
-  current(): LockInfo | null;
-  set(info: LockInfo): void;
+  current(): Promise<LockInfo | null>;
+  set(info: { reason: string; source: string; count?: number }): Promise<void>;
 }
 
 export type TraderEvent =
@@ -60,7 +66,7 @@ export type TraderEvent =
 
 export interface CyclePorts {
   /** Reads trader_config.json (the last good config if the file is currently invalid). */
-  readConfig(): TraderConfig;
+  readConfig(): Promise<TraderConfig>;
   /** The exchange to trade on for a mode, or why trading in that mode is impossible now. */
   exchangeFor(mode: "live" | "dry-run"): { exchange: Exchange } | { refused: string };
   startingBalance(exchange: Exchange, equity: number): number;
@@ -68,7 +74,7 @@ export interface CyclePorts {
   lock: LockPort;
   journal: TraderJournal;
   /** Sets the mode to paused (kill switch); recorded with origin "system". */
-  pause(reason: string): void;
+  pause(reason: string): Promise<void>;
   emit(event: TraderEvent): void;
   now(): number;
   /** Waits between close retries; tests pass a no-op. */

@@ -10,17 +10,19 @@ import type { ScoredCoin } from "../../src/trader/signals.ts";
 
 export class MemoryJournal implements TraderJournal {
   entries: { kind: LogKind; message: string; data?: unknown }[] = [];
-  opened: Parameters<TraderJournal["tradeOpened"]>[0][] = [];
-  closed: Parameters<TraderJournal["tradeClosed"]>[0][] = [];
+  opened: Parameters<TraderJournal["tradeOpened"]>[1][] = [];
+  closed: Parameters<TraderJournal["tradeClosed"]>[1][] = [];
   snapshots: Parameters<TraderJournal["equitySnapshot"]>[0][] = [];
   log(kind: LogKind, message: string, data?: unknown): void {
     this.entries.push({ kind, message, data });
   }
-  tradeOpened(entry: Parameters<TraderJournal["tradeOpened"]>[0]): void {
+  tradeOpened(message: string, entry: Parameters<TraderJournal["tradeOpened"]>[1]): void {
     this.opened.push(entry);
+    this.log("trade", message, entry);
   }
-  tradeClosed(entry: Parameters<TraderJournal["tradeClosed"]>[0]): void {
+  tradeClosed(message: string, entry: Parameters<TraderJournal["tradeClosed"]>[1]): void {
     this.closed.push(entry);
+    this.log("trade", message, entry);
   }
   hasOrderWithClientId(clientId: string): boolean {
     return this.opened.some((o) => o.client_id === clientId);
@@ -104,13 +106,13 @@ export function makePorts(exchange: Exchange, config: Partial<TraderConfig>, coi
   const paused: string[] = [];
   const full: TraderConfig = { ...DEFAULT_TRADER_CONFIG, ...config };
   const ports: CyclePorts = {
-    readConfig: () => full,
+    readConfig: async () => full,
     exchangeFor: () => ({ exchange }),
     startingBalance: () => 10000,
     coins: () => coins,
-    lock: { current: () => lock.value, set: (info) => { lock.value = info; } },
+    lock: { current: async () => lock.value, set: async (info) => { lock.value = { ...info, at: new Date(now()).toISOString() }; } },
     journal,
-    pause: (reason) => { paused.push(reason); },
+    pause: async (reason) => { paused.push(reason); },
     emit: (event) => events.push(event),
     now,
     sleep: async () => {},

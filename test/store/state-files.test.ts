@@ -93,7 +93,7 @@ describe("trader_state.json", () => {
   test("what was written reads back", async () => {
     const dataDir = makeTempDir("state");
     const written = await writeTraderState(dataDir, { running: true, mode: "dry-run", live_confirmed_at: 1700000000000, last_exchange: "coinex", coinex_starting_balance: 1234.5 });
-    const extras = { live_confirmed_at: 1700000000000, last_exchange: "coinex", coinex_starting_balance: 1234.5 };
+    const extras = { live_confirmed_at: 1700000000000, last_exchange: "coinex" as const, coinex_starting_balance: 1234.5 };
     expect(JSON.parse(readFileSync(join(dataDir, TRADER_STATE_FILE), "utf8"))).toEqual({
       running: true,
       mode: "dry-run",

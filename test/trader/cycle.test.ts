@@ -49,7 +49,7 @@ describe("trading cycle rules", () => {
   test("a lockfile blocks new orders but the cycle still reads the account", async () => {
     const exchange = new ScriptedExchange();
     const h = makePorts(exchange, { mode: "dry-run" }, hot);
-    h.lock.value = { reason: "emergency stop (page)", at: 1, source: "emergency_stop" };
+    h.lock.value = { reason: "emergency stop (page)", at: "2026-11-21T12:00:00.000Z", source: "emergency_stop" };
     await runCycle(h.ports, new CircuitBreaker());
     expect(exchange.calls).not.toContain("placeMarketOrder");
     expect(h.journal.of("signal").every((m) => m.includes("lockfile set (emergency stop (page))"))).toBe(true);
