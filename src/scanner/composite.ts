@@ -1,0 +1,48 @@
+/**
+ * The composite score shown and traded on: base score + TA bonus.
+ *
+ * The bonus is capped at +30 per side and always shown ("45 + 25 = 70"); the `total`
+ * the trader compares with its thresholds includes it only when the config's
+ * `use_ta_signals` is on, else `total` equals the base (display-only TA, the
+ * default). The total is not clamped to 100: thresholds run 0–130 for that reason.
+ */
+import type { TaResult } from "../ta/result.ts";
+import type { BaseScore } from "./base-score.ts";
+
+export const TA_BONUS_CAP = 30;
+
+export interface CompositeSide {
+  base: number;
+  /** TA bonus after the +30 cap. */
+  bonus: number;
+  /** What trading uses: base + bonus when TA signals are on, else base. */
+  total: number;
+  /** "base + bonus = sum", always with the bonus. */
+  text: string;
+  /** Whether `total` includes the bonus. */
+  applied: boolean;
+}
+
+export interface CompositeScore {
+  long: CompositeSide;
+  short: CompositeSide;
+}
+
+function side(base: number, rawBonus: number, useTaSignals: boolean): CompositeSide {
+  const bonus = Math.min(TA_BONUS_CAP, Math.max(0, rawBonus));
+  return {
+    base,
+    bonus,
+    total: useTaSignals ? base + bonus : base,
+    text: `${base} + ${bonus} = ${base + bonus}`,
+    applied: useTaSignals,
+  };
+}
+
+export function compositeScore(score: BaseScore, ta: TaResult, useTaSignals: boolean): CompositeScore {
+  const adjustment = ta.composite_score_adjustment;
+  return {
+    long: side(score.long, adjustment.long_bonus, useTaSignals),
+    short: side(score.short, adjustment.short_bonus, useTaSignals),
+  };
+}
