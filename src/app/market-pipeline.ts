@@ -1,0 +1,128 @@
+/**
+ * Market side of the server: candles from the feed go into one CoinAnalyzer per
+ * coin (TA + base score, O(1) per candle); snapshots are built lazily and cached
+ * until that coin's next candle. Listeners (web pushes, bus publishers) hear
+ * which coins changed, coalesced so a burst of candles makes one notification.
+ */
+import type { TraderConfig } from "../config/schema.ts";
+import type { CandleUpdate } from "../market/candle.ts";
+import type { MarketFeed } from "../market/market-feed.ts";
+import type { MarketSourceStatus } from "../market/source.ts";
+import { CoinAnalyzer, type CoinSnapshot } from "../scanner/analyzer.ts";
+import { compositeScore } from "../scanner/composite.ts";
+import { logger } from "../log.ts";
+import type { ScoredCoin } from "../trader/signals.ts";
+import type { MarketView } from "../web/deps.ts";
+
+const log = logger("market");
+
+export class MarketPipeline implements MarketView {
+  private readonly analyzers = new Map<string, CoinAnalyzer>();
+  private readonly cache = new Map<string, CoinSnapshot | null>();
+  private readonly dirty = new Set<string>();
+  private readonly listeners = new Set<(symbols: string[]) => void>();
+  private readonly candleListeners = new Set<(update: CandleUpdate) => void>();
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly badSymbols = new Set<string>();
+
+  constructor(
+    private readonly feed: MarketFeed,
+    private readonly symbolList: readonly string[],
+    private readonly notifyMs = 250,
+  ) {
+    for (const symbol of symbolList) this.analyzers.set(symbol, new CoinAnalyzer(symbol));
+    feed.onUpdate((update) => this.apply(update));
+  }
+
+  /** Loads history into every analyzer, then starts the live loops. */
+  async start(): Promise<void> {
+    await this.feed.start();
+    this.flush();
+  }
+
+  stop(): void {
+    this.feed.stop();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+  }
+
+  symbols(): string[] {
+    return [...this.symbolList];
+  }
+
+  coin(symbol: string): CoinSnapshot | null {
+    if (!this.cache.has(symbol)) {
+      const analyzer = this.analyzers.get(symbol);
+      this.cache.set(symbol, analyzer ? analyzer.snapshot() : null);
+    }
+    return this.cache.get(symbol) ?? null;
+  }
+
+  coins(): CoinSnapshot[] {
+    const out: CoinSnapshot[] = [];
+    for (const symbol of this.symbolList) {
+      const snapshot = this.coin(symbol);
+      if (snapshot) out.push(snapshot);
+    }
+    return out;
+  }
+
+  status(): MarketSourceStatus {
+    return this.feed.status();
+  }
+
+  priceOf(symbol: string): number | undefined {
+    return this.coin(symbol)?.price;
+  }
+
+  /** Coins scored the way the trader compares them with its thresholds. */
+  scoredCoins(config: TraderConfig): ScoredCoin[] {
+    const simulated = this.status().simulated;
+    return this.coins().map((snapshot) => {
+      const score = compositeScore(snapshot.score, snapshot.ta, config.use_ta_signals);
+      return {
+        symbol: snapshot.symbol,
+        price: snapshot.price,
+        long: { base: score.long.base, bonus: score.long.bonus, total: score.long.total },
+        short: { base: score.short.base, bonus: score.short.bonus, total: score.short.total },
+        simulated,
+      };
+    });
+  }
+
+  onChange(listener: (symbols: string[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Every candle event as it arrives (for the bus's market:candles channel). */
+  onCandle(listener: (update: CandleUpdate) => void): () => void {
+    this.candleListeners.add(listener);
+    return () => this.candleListeners.delete(listener);
+  }
+
+  private apply(update: CandleUpdate): void {
+    const analyzer = this.analyzers.get(update.symbol);
+    if (!analyzer) return;
+    try {
+      analyzer.update(update);
+    } catch (error) {
+      // One bad candle must not stop the other coins; say it once per coin.
+      if (!this.badSymbols.has(update.symbol)) log.error(`dropped a bad candle for ${update.symbol}: ${(error as Error).message}`);
+      this.badSymbols.add(update.symbol);
+      return;
+    }
+    this.cache.delete(update.symbol);
+    this.dirty.add(update.symbol);
+    for (const listener of this.candleListeners) listener(update);
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.notifyMs);
+  }
+
+  private flush(): void {
+    this.flushTimer = null;
+    if (this.dirty.size === 0) return;
+    const symbols = [...this.dirty];
+    this.dirty.clear();
+    for (const listener of this.listeners) listener(symbols);
+  }
+}

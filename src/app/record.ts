@@ -1,0 +1,87 @@
+/**
+ * Adapts the SQLite TraderStore to the trader's journal port and the web's
+ * record view. A write that the store refuses (bad input) is logged and never
+ * crashes a cycle: the order already happened and must not be retried.
+ */
+import type { TraderStore } from "../store/trader-store.ts";
+import { logger } from "../log.ts";
+import type { TraderJournal } from "../trader/ports.ts";
+import type { RecordView } from "../web/deps.ts";
+
+const log = logger("record");
+
+export function journalFor(store: TraderStore, onWrite: () => void = () => {}): TraderJournal {
+  const safely = (what: string, write: () => void) => {
+    try {
+      write();
+      onWrite();
+    } catch (error) {
+      log.error(`could not record ${what}: ${(error as Error).message}`);
+    }
+  };
+  return {
+    log: (kind, message, data, origin) =>
+      safely(`${kind} log`, () => {
+        const record = (data ?? null) as never;
+        if (kind === "control") store.log("control", message, record, origin ?? "system");
+        else store.log(kind as "trade", message, record, origin ?? null);
+      }),
+    // The store writes the "trade" log line itself, in the same transaction as the trade.
+    tradeOpened: (_message, entry) =>
+      safely(`trade open ${entry.symbol}`, () => {
+        store.recordTradeOpen({
+            symbol: entry.symbol,
+            side: entry.side,
+            size: entry.size,
+            entry_price: entry.entry_price,
+            fees: entry.fee,
+            opened_at: entry.at,
+            open_reason: entry.reason,
+            client_id: entry.client_id,
+            exchange: entry.exchange,
+            mode: entry.mode === "live" ? "live" : "dry-run",
+        });
+      }),
+    tradeClosed: (message, entry) =>
+      safely(`trade close ${entry.symbol}`, () => {
+        const open = store.openTrades().find((t) => t.symbol === entry.symbol && t.exchange === entry.exchange);
+        if (!open) {
+          // A position the bot did not open (or opened before its record existed): still log the close.
+          store.log("trade", message, { symbol: entry.symbol, exit_price: entry.exit_price, pnl: entry.pnl, reason: entry.reason, untracked: true });
+          return;
+        }
+        const result = store.recordTradeClose({
+          trade_id: open.id,
+          exit_price: entry.exit_price,
+          close_fees: entry.fee,
+          // The close order's P&L is net of the closing fee; the record keeps the whole trade's net.
+          pnl: entry.pnl - open.fees,
+          closed_at: entry.at,
+          close_reason: entry.reason,
+        });
+        if (!result.ok) throw new Error(result.error);
+      }),
+    hasOrderWithClientId: (clientId) => store.tradeByClientId(clientId) !== null,
+    equitySnapshot: (entry) => safely("equity snapshot", () => void store.snapshotEquity(entry)),
+  };
+}
+
+export function recordViewFor(store: TraderStore): RecordView {
+  return {
+    logs: (query) => store.logs(query),
+    closedTrades: (limit) =>
+      store.recentClosedTrades(limit).map((t) => ({
+        symbol: t.symbol,
+        side: t.side,
+        size: t.size,
+        entry_price: t.entry_price,
+        exit_price: t.exit_price,
+        pnl: t.pnl,
+        fees: t.fees,
+        opened_at: t.opened_at,
+        closed_at: t.closed_at,
+        close_reason: t.close_reason,
+      })),
+    equityCurve: (limit) => store.equityCurve(limit).map((p) => ({ at: p.at, equity: p.equity })),
+  };
+}
