@@ -88,7 +88,8 @@ export async function startServer(input: Partial<Settings> = {}): Promise<Runnin
         if (state.error) log.error(state.error);
         return state;
       },
-      save: async (state) => void (await writeTraderState(dataDir, state)),
+      save: async ({ running, live_confirmed_at, last_exchange, coinex_starting_balance }) =>
+        void (await writeTraderState(dataDir, { running, live_confirmed_at, last_exchange, coinex_starting_balance })),
     },
     lockFile: {
       read: async () => {

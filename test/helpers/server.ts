@@ -1,0 +1,62 @@
+/**
+ * Starts the real server in-process on a free loopback port with a fresh temp
+ * data dir, the simulated market and the paper exchange, and gives tests a
+ * small JSON client that sends the same-origin header a browser would.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startServer, type RunningServer } from "../../src/app/start-server.ts";
+import { setQuiet } from "../../src/log.ts";
+import type { Settings } from "../../src/settings.ts";
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  configPath: string;
+  get(path: string): Promise<{ status: number; body: any }>;
+  post(path: string, body: unknown): Promise<{ status: number; body: any }>;
+  /** Stops the server; `keepData` leaves the data dir for a restart test. */
+  close(keepData?: boolean): Promise<void>;
+}
+
+export async function startTestServer(overrides: Partial<Settings> & { dataDir?: string } = {}): Promise<TestServer> {
+  setQuiet(true);
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "trader-it-"));
+  const configPath = overrides.configPath ?? join(dataDir, "trader_config.json");
+  const server = await startServer({ market: "sim", exchange: "paper", port: 0, host: "127.0.0.1", simTickMs: 200, ...overrides, dataDir, configPath });
+  const request = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(server.url + path, {
+      method,
+      headers: { "content-type": "application/json", origin: server.url },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: any = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {}
+    return { status: response.status, body: parsed };
+  };
+  return {
+    ...server,
+    dataDir,
+    configPath,
+    get: (path) => request("GET", path),
+    post: (path, body) => request("POST", path, body),
+    close: async (keepData = false) => {
+      await server.stop();
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns a truthy value or the deadline passes (then throws with `what`). */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 5000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
