@@ -5,7 +5,7 @@
  * which coins changed, coalesced so a burst of candles makes one notification.
  */
 import type { TraderConfig } from "../config/schema.ts";
-import type { CandleUpdate } from "../market/candle.ts";
+import type { Candle, CandleUpdate, Timeframe } from "../market/candle.ts";
 import type { MarketFeed } from "../market/market-feed.ts";
 import type { MarketSourceStatus } from "../market/source.ts";
 import { CoinAnalyzer, type CoinSnapshot } from "../scanner/analyzer.ts";
@@ -69,6 +69,11 @@ export class MarketPipeline implements MarketView {
 
   status(): MarketSourceStatus {
     return this.feed.status();
+  }
+
+  /** The newest candles of one timeframe (forming one included), oldest first. */
+  recentCandles(symbol: string, timeframe: Timeframe, limit: number): Candle[] {
+    return this.feed.store.candles(symbol, timeframe, { includeForming: true }).slice(-limit);
   }
 
   priceOf(symbol: string): number | undefined {

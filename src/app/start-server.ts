@@ -5,8 +5,14 @@
  * Bun.serve. Returns a handle that stops everything in order. Used by `serve`
  * and by the integration and browser tests (on a temp data dir, sim market).
  */
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { Bus } from "../bus/bus.ts";
+import { createBus } from "../bus/create-bus.ts";
+import { keys } from "../bus/keys.ts";
+import { acquireLease, type Lease } from "../bus/lease.ts";
+import type { RedisBus } from "../bus/redis-bus.ts";
 import { ConfigFile } from "../config/config-file.ts";
 import { loadCoinexCredentials } from "../exchange/coinex-client.ts";
 import { CoinexExchange } from "../exchange/coinex-client.ts";
@@ -25,6 +31,7 @@ import { TraderController } from "../trader/controller.ts";
 import { VERSION } from "../version.ts";
 import { createApp } from "../web/app.ts";
 import { MarketPipeline } from "./market-pipeline.ts";
+import { publishMarket, publishTrader } from "./bus-publishers.ts";
 import { journalFor, recordViewFor } from "./record.ts";
 
 const log = logger("server");
@@ -35,6 +42,7 @@ export interface RunningServer {
   settings: Settings;
   controller: TraderController;
   market: MarketPipeline;
+  bus: Bus;
   paper: PaperExchange;
   stop(): Promise<void>;
 }
@@ -68,7 +76,26 @@ export async function startServer(input: Partial<Settings> = {}): Promise<Runnin
     statePath: join(dataDir, "paper_account.json"),
     startingBalance: settings.paperStartingBalance,
   });
-  const coinex = buildCoinex(settings);
+  const credentials = settings.exchange === "paper" ? null : loadCoinexCredentials();
+  const coinex = buildCoinex(settings, credentials);
+
+  // The bus: Redis when configured, else in-process. With Redis, only the holder
+  // of the account's trader lease may trade; another process stays on standby.
+  const bus = createBus({ redisUrl: settings.redisUrl ?? undefined });
+  let traderLease: Lease | null = null;
+  const leaseKey = keys.leaseTrader(accountName(credentials?.accessId ?? null, dataDir));
+  if (settings.redisUrl) {
+    // Wait briefly for the connection so the first lease attempt can win; if Redis is
+    // down at start the lease keeps trying and this process trades only once it holds it.
+    if (!(await bus.ready(3000))) log.warn("Redis not reachable at start: trading waits for the trader lease");
+    traderLease = await acquireLease(bus as RedisBus, leaseKey, {
+      ttlMs: 15_000,
+      renewEveryMs: 3_000,
+      owner: `${settings.host}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
+      onAcquired: () => log.info(`holding ${leaseKey}: this process trades`),
+      onLost: () => log.warn(`lost ${leaseKey}: standby, no trading until it is held again`),
+    });
+  }
 
   let controller!: TraderController;
   const journal = journalFor(store);
@@ -109,12 +136,14 @@ export async function startServer(input: Partial<Settings> = {}): Promise<Runnin
     },
     coins: (cfg) => market.scoredCoins(cfg),
     cycleIntervalMs: settings.cycleIntervalMs ?? undefined,
+    standby: () => (traderLease && !traderLease.isHeld() ? `another trader process holds ${leaseKey}` : null),
   });
   const stopWatching = config.watch((event) => {
     if (event.kind === "changed") void controller.onConfigFileChanged(event.config);
     else controller.onConfigFileRejected(event.error);
   });
   await controller.boot();
+  const stopPublishing = [publishMarket(bus, market, () => config.current.use_ta_signals), publishTrader(bus, controller)];
 
   const record = recordViewFor(store);
   const web = createApp({
@@ -148,25 +177,34 @@ export async function startServer(input: Partial<Settings> = {}): Promise<Runnin
     controller,
     market,
     paper,
+    bus,
     stop: async () => {
       web.hub.close();
       server.stop(true);
       stopWatching();
       config.close();
       await controller.shutdown();
+      for (const stop of stopPublishing) stop();
+      await traderLease?.release();
       market.stop();
+      await bus.close();
       store.close();
     },
   };
 }
 
 /** CoinEx is used when credentials are set (auto) or demanded (--exchange coinex); never with --exchange paper. */
-function buildCoinex(settings: Settings): Exchange | null {
+function buildCoinex(settings: Settings, credentials: { accessId: string; secretKey: string } | null): Exchange | null {
   if (settings.exchange === "paper") return null;
-  const credentials = loadCoinexCredentials();
   if (!credentials) {
     if (settings.exchange === "coinex") throw new Error("--exchange coinex needs COINEX_ACCESS_ID and COINEX_SECRET_KEY in the environment");
     return null;
   }
   return new CoinexExchange({ baseUrl: settings.coinexBaseUrl, accessId: credentials.accessId, secretKey: credentials.secretKey });
+}
+
+/** The account a trader lease protects: the CoinEx key (hashed: never a credential in Redis) or this data dir's paper account. */
+function accountName(accessId: string | null, dataDir: string): string {
+  const digest = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
+  return accessId ? `coinex-${digest(accessId)}` : `paper-${digest(dataDir)}`;
 }

@@ -64,7 +64,7 @@ export const ScanMessageSchema = z
         .object({
           symbol: z.string().min(1),
           price: z.number().positive(),
-          change_24h_pct: z.number(),
+          change_24h_pct: z.number().nullable(),
           long: ScoreSchema,
           short: ScoreSchema,
         })

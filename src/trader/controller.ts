@@ -56,6 +56,8 @@ export interface ControllerDeps {
   coins: (config: TraderConfig) => ScoredCoin[];
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Why this process must not trade (another process holds the trader lease); null when it may. */
+  standby?: () => string | null;
   /** Overrides scan_interval_minutes (tests and demos). */
   cycleIntervalMs?: number;
   accountRefreshMs?: number;
@@ -395,6 +397,7 @@ export class TraderController {
 
   private cyclePorts(): CyclePorts {
     return {
+      standby: this.deps.standby,
       readConfig: async () => {
         const config = await this.deps.config.read();
         const mode = this.effectiveMode(config);

@@ -66,6 +66,11 @@ export async function runCycle(ports: CyclePorts, breaker: CircuitBreaker): Prom
     summary.skipped = "mode is paused";
     return finish();
   }
+  const standby = ports.standby?.() ?? null;
+  if (standby) {
+    summary.skipped = `standby: ${standby}`;
+    return finish();
+  }
   const choice = ports.exchangeFor(config.mode);
   if ("refused" in choice) {
     summary.skipped = `${config.mode} refused: ${choice.refused}`;

@@ -65,6 +65,12 @@ export type TraderEvent =
   | { type: "error" | "control" | "kill_switch" | "circuit_breaker"; at: number; symbol?: string; message: string; data?: unknown };
 
 export interface CyclePorts {
+  /**
+   * Why this process must not trade right now although it runs (e.g. another
+   * trader process holds the account's lease); null when it may. Checked before
+   * any exchange call, like paused.
+   */
+  standby?(): string | null;
   /** Reads trader_config.json (the last good config if the file is currently invalid). */
   readConfig(): Promise<TraderConfig>;
   /** The exchange to trade on for a mode, or why trading in that mode is impossible now. */

@@ -150,3 +150,14 @@ describe("trading cycle rules", () => {
     expect(h.journal.of("error")[0]).toContain("live refused: the market source is sim");
   });
 });
+
+describe("standby", () => {
+  test("a standby process (no trader lease) makes no exchange call", async () => {
+    const exchange = new ScriptedExchange();
+    const h = makePorts(exchange, { mode: "dry-run" }, hot);
+    h.ports.standby = () => "another trader process holds lease:trader:paper";
+    const summary = await runCycle(h.ports, new CircuitBreaker());
+    expect(exchange.calls).toEqual([]);
+    expect(summary.skipped).toBe("standby: another trader process holds lease:trader:paper");
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Publishes the product's state on the bus with the spec's exact keys and
+ * channels (src/bus/keys.ts). The TA side: every candle on
+ * market:candles:{symbol}; per changed coin the candle caches, ta:latest and
+ * signals:ta; one signals:scan per batch. The trader side: state:* after every
+ * change and cycle, and trade opens/closes, TP/SL hits and errors on
+ * trader:events. The bus never throws into us during a Redis outage; a write
+ * it refuses (a payload bug) is logged once per kind, never fatal.
+ */
+import type { Bus } from "../bus/bus.ts";
+import { channels, keys } from "../bus/keys.ts";
+import { TIMEFRAMES } from "../market/candle.ts";
+import { compositeScore } from "../scanner/composite.ts";
+import { logger } from "../log.ts";
+import type { TraderController } from "../trader/controller.ts";
+import type { MarketPipeline } from "./market-pipeline.ts";
+
+const log = logger("bus");
+/** Candles kept in each cache key: enough for a web instance to draw and re-derive TA. */
+const CACHED_CANDLES = 200;
+
+export function publishMarket(bus: Bus, market: MarketPipeline, useTaSignals: () => boolean): () => void {
+  const report = onceLogger();
+  const offCandle = market.onCandle((update) => {
+    void bus.publish(channels.marketCandles(update.symbol), update).catch(report("market:candles"));
+  });
+  const publishCoins = (symbols: string[]) => {
+    for (const symbol of symbols) {
+      const coin = market.coin(symbol);
+      if (!coin) continue;
+      for (const tf of TIMEFRAMES) {
+        const candles = market.recentCandles(symbol, tf, CACHED_CANDLES);
+        if (candles.length > 0) void bus.set(keys.candles(symbol, tf), candles).catch(report("cache:candles"));
+      }
+      void bus.set(keys.taLatest(symbol), coin.ta).catch(report("ta:latest"));
+      void bus.publish(channels.taSignals(symbol), coin.ta).catch(report("signals:ta"));
+    }
+    const results = market.coins().map((coin) => {
+      const score = compositeScore(coin.score, coin.ta, useTaSignals());
+      return {
+        symbol: coin.symbol,
+        price: coin.price,
+        change_24h_pct: coin.change_24h_pct,
+        long: { base: score.long.base, bonus: score.long.bonus, total: score.long.total },
+        short: { base: score.short.base, bonus: score.short.bonus, total: score.short.total },
+      };
+    });
+    void bus.publish(channels.scan, { at: Date.now(), results }).catch(report("signals:scan"));
+  };
+  const offChange = market.onChange(publishCoins);
+  // Everything once at start and again whenever Redis comes back.
+  publishCoins(market.symbols());
+  const offReconnect = bus.onReconnect(() => publishCoins(market.symbols()));
+  return () => {
+    offCandle();
+    offChange();
+    offReconnect();
+  };
+}
+
+export function publishTrader(bus: Bus, controller: TraderController): () => void {
+  const report = onceLogger();
+  const publishState = () => {
+    const status = controller.status();
+    const now = Date.now();
+    void bus.set(keys.traderConfig, status.config).catch(report("state:trader:config"));
+    void bus
+      .set(keys.traderStatus, {
+        mode: status.mode,
+        running: status.running,
+        lock: status.lock ? { ...status.lock, at: Date.parse(status.lock.at) || now } : null,
+        market_source: status.market_source.name as "binance" | "replay" | "sim",
+        exchange: status.exchange,
+        last_cycle: status.last_cycle ? { ...status.last_cycle } : null,
+        updated_at: now,
+      })
+      .catch(report("state:trader:status"));
+    void bus
+      .set(
+        keys.positions,
+        status.positions.map((p) => ({
+          symbol: p.symbol, side: p.side, size: p.size, entry_price: p.entry_price, current_price: p.current_price,
+          unrealized_pnl: p.pnl, margin: p.margin, leverage: p.leverage, opened_at: p.opened_at,
+        })),
+      )
+      .catch(report("state:positions"));
+    if (status.account) {
+      const a = status.account;
+      void bus
+        .set(keys.balance, { equity: a.equity, available: a.available, margin: a.margin, unrealized_pnl: a.unrealized_pnl, starting_balance: a.starting_balance, drawdown_pct: a.drawdown_pct, updated_at: now })
+        .catch(report("state:balance"));
+    }
+  };
+  // Coalesce bursts (a cycle notifies several topics) into one publish.
+  let pending: ReturnType<typeof setTimeout> | null = null;
+  const offChange = controller.onChange(() => {
+    pending ??= setTimeout(() => {
+      pending = null;
+      publishState();
+    }, 50);
+  });
+  const offEvent = controller.onEvent((event) => {
+    const data = event.data && typeof event.data === "object" && !Array.isArray(event.data) ? (event.data as Record<string, unknown>) : event.data === undefined ? undefined : { value: event.data };
+    void bus.publish(channels.traderEvents, { ...event, ...(data === undefined ? {} : { data }) } as never).catch(report("trader:events"));
+  });
+  publishState();
+  const offReconnect = bus.onReconnect(publishState);
+  return () => {
+    if (pending) clearTimeout(pending);
+    offChange();
+    offEvent();
+    offReconnect();
+  };
+}
+
+/** Logs a refused write once per key kind, so a payload bug cannot flood the log. */
+function onceLogger(): (kind: string) => (error: unknown) => void {
+  const seen = new Set<string>();
+  return (kind) => (error) => {
+    if (seen.has(kind)) return;
+    seen.add(kind);
+    log.error(`could not publish ${kind}: ${(error as Error).message}`);
+  };
+}
