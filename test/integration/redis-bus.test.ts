@@ -113,7 +113,7 @@ describe("Redis schema with the real server", () => {
         const b = (await second.post("/api/trader/control", { action: "run-cycle" })).body;
         return standby(a) !== standby(b) ? [standby(a), standby(b)] : null;
       }, 20_000, 500);
-      expect(outcome.filter(Boolean)).toHaveLength(1);
+      expect(outcome!.filter(Boolean)).toHaveLength(1);
     } finally {
       await second.close(true);
     }
