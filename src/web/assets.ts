@@ -1,0 +1,68 @@
+/**
+ * Every file the browser loads, in one table: URL → file on disk. The server
+ * reads them once at start-up and serves them from memory, so the dashboard
+ * needs nothing from a CDN (and no exchange host ever appears in a page).
+ *
+ * This is the ONE place that knows where assets live: to embed them in a
+ * single binary, swap the paths below for `import path from "…" with { type: "file" }`.
+ */
+import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+
+interface AssetSource {
+  /** Path of the URL under /static/. */
+  name: string;
+  file: string;
+  type: string;
+}
+
+const root = (relative: string): string => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+
+const SOURCES: AssetSource[] = [
+  { name: "htmx.min.js", file: root("node_modules/htmx.org/dist/htmx.min.js"), type: "text/javascript; charset=utf-8" },
+  { name: "htmx-ext-ws.min.js", file: root("node_modules/htmx-ext-ws/dist/ws.min.js"), type: "text/javascript; charset=utf-8" },
+  { name: "live.js", file: root("static/live.js"), type: "text/javascript; charset=utf-8" },
+  { name: "app.css", file: root("static/app.css"), type: "text/css; charset=utf-8" },
+  { name: "favicon.svg", file: root("static/favicon.svg"), type: "image/svg+xml" },
+];
+
+export interface Asset {
+  /** e.g. /static/app.css */
+  path: string;
+  /** The URL pages use: path plus a content hash, so a changed file is never served stale. */
+  url: string;
+  body: Uint8Array;
+  type: string;
+  etag: string;
+}
+
+export type AssetName = "htmx.min.js" | "htmx-ext-ws.min.js" | "live.js" | "app.css" | "favicon.svg";
+
+export interface Assets {
+  get(path: string): Asset | undefined;
+  url(name: AssetName): string;
+}
+
+/** Reads every asset now; a missing file fails start-up with its path, not a 404 later. */
+export function loadAssets(): Assets {
+  const byPath = new Map<string, Asset>();
+  const byName = new Map<string, Asset>();
+  for (const source of SOURCES) {
+    let body: Uint8Array;
+    try {
+      body = readFileSync(source.file);
+    } catch (error) {
+      throw new Error(`dashboard asset ${source.name} cannot be read from ${source.file}: ${(error as Error).message} (run npm install?)`);
+    }
+    const hash = createHash("sha256").update(body).digest("hex").slice(0, 12);
+    const path = `/static/${source.name}`;
+    const asset: Asset = { path, url: `${path}?v=${hash}`, body, type: source.type, etag: `"${hash}"` };
+    byPath.set(path, asset);
+    byName.set(source.name, asset);
+  }
+  return {
+    get: (path) => byPath.get(path),
+    url: (name) => byName.get(name)?.url ?? `/static/${name}`,
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * Every fragment of the dashboard, defined once: its id, the topics that make
+ * it stale, and how it renders from WebDeps. Pages are assembled from these
+ * cached strings (and cached themselves until any fragment changes), and the
+ * WebSocket pushes the very same strings.
+ *
+ * Topics: the controller's "status" | "account" | "config" | "logs", plus
+ * "market" (source status), "coins" (any snapshot) and "coin:SYMBOL".
+ */
+import { DEFAULT_SYMBOLS } from "../../market/symbols.ts";
+import type { TraderStatus } from "../../trader/controller.ts";
+import type { LogKind } from "../../trader/ports.ts";
+import type { WebDeps } from "../deps.ts";
+import { buildJsonPayload } from "../live/json-payload.ts";
+import { MarketBanner } from "../../../views/banner.tsx";
+import { ScannerPage, TraderPage, type PageShell, type TraderFragments } from "../../../views/pages.tsx";
+import { CoinCard, coinCardId } from "../../../views/scanner/coin-card.tsx";
+import { Account } from "../../../views/trader/account.tsx";
+import { LOG_TABS, LogPanel, logPanelId } from "../../../views/trader/activity-log.tsx";
+import { CoinLists } from "../../../views/trader/coin-lists.tsx";
+import { ConfigForm } from "../../../views/trader/config-form.tsx";
+import { History } from "../../../views/trader/history.tsx";
+import { Positions } from "../../../views/trader/positions.tsx";
+import { TraderState } from "../../../views/trader/trader-state.tsx";
+import { FragmentCache } from "./fragment-cache.ts";
+import { toHtml } from "./to-html.ts";
+
+export const LOG_LIMIT = 50;
+export const HISTORY_LIMIT = 25;
+export const EQUITY_POINTS = 500;
+const STATUS_MEMO_MS = 100;
+
+export const TRADER_FRAGMENT_IDS = {
+  banner: "market-banner",
+  state: "trader-state",
+  account: "account",
+  positions: "positions",
+  history: "history",
+  config: "config-panel",
+  coinLists: "coin-lists",
+} as const;
+
+/** One-off renderings that replace a cached fragment on one answer (a form showing a refusal). */
+export interface PageOverrides {
+  state?: string;
+  config?: string;
+}
+
+export class Dashboard {
+  readonly cache = new FragmentCache();
+  readonly symbols: string[];
+  private readonly scannerIdList: string[];
+  private readonly traderIdList: string[];
+  private scannerPageCache = { version: -1, html: "" };
+  private traderPageCache = { version: -1, html: "" };
+
+  constructor(
+    private readonly deps: WebDeps,
+    private readonly shell: PageShell,
+  ) {
+    const listed = deps.market.symbols();
+    this.symbols = listed.length > 0 ? [...listed] : [...DEFAULT_SYMBOLS];
+    const c = this.cache;
+    const ids = TRADER_FRAGMENT_IDS;
+
+    c.define({ id: ids.banner, topics: ["market"], render: () => toHtml(<MarketBanner status={deps.market.status()} />) });
+    for (const symbol of this.symbols) {
+      c.define({
+        id: coinCardId(symbol),
+        topics: [`coin:${symbol}`, "config"],
+        render: () => toHtml(<CoinCard symbol={symbol} coin={deps.market.coin(symbol)} config={this.status().config} />),
+      });
+    }
+    c.define({ id: ids.state, topics: ["status", "config", "market"], render: () => toHtml(<TraderState status={this.status()} />) });
+    c.define({
+      id: ids.account,
+      topics: ["account", "config", "status"],
+      render: () => {
+        const status = this.status();
+        return toHtml(
+          <Account
+            account={status.account}
+            error={status.account_error}
+            exchange={status.exchange}
+            curve={deps.record.equityCurve(EQUITY_POINTS)}
+            killSwitchPct={status.config.kill_switch_drawdown_pct}
+            status={status}
+          />,
+        );
+      },
+    });
+    c.define({
+      id: ids.positions,
+      topics: ["account", "status"],
+      render: () => {
+        const status = this.status();
+        return toHtml(<Positions positions={status.positions} exchange={status.exchange} />);
+      },
+    });
+    c.define({ id: ids.history, topics: ["account", "logs"], render: () => toHtml(<History trades={deps.record.closedTrades(HISTORY_LIMIT)} />) });
+    c.define({ id: ids.config, topics: ["config"], render: () => toHtml(<ConfigForm config={this.status().config} />) });
+    c.define({ id: ids.coinLists, topics: ["config"], render: () => toHtml(<CoinLists symbols={this.symbols} config={this.status().config} />) });
+    for (const tab of LOG_TABS) {
+      c.define({
+        id: logPanelId(tab.kind),
+        // Controller actions log and then notify "status"/"config" (not always "logs").
+        topics: ["logs", "status", "config"],
+        render: () => toHtml(<LogPanel kind={tab.kind} entries={deps.record.logs({ kind: tab.kind, limit: LOG_LIMIT })} />),
+      });
+    }
+    c.define({ id: "json", topics: ["market", "coins", "account", "status", "logs", "config"], render: () => JSON.stringify(buildJsonPayload(deps)), plain: true });
+
+    this.scannerIdList = [ids.banner, ...this.symbols.map(coinCardId)];
+    this.traderIdList = [ids.banner, ids.state, ids.account, ids.positions, ids.history, ids.config, ids.coinLists, ...LOG_TABS.map((t) => logPanelId(t.kind))];
+  }
+
+  /**
+   * controller.status() once per burst of renders, not once per fragment: it
+   * reads the lockfile, and a config change re-renders all 29 cards. Forgotten
+   * on every controller notification and after a short while regardless.
+   */
+  private statusMemo: { at: number; value: TraderStatus } | null = null;
+
+  status(): TraderStatus {
+    const now = Date.now();
+    if (this.statusMemo && now - this.statusMemo.at < STATUS_MEMO_MS) return this.statusMemo.value;
+    const value = this.deps.controller.status();
+    this.statusMemo = { at: now, value };
+    return value;
+  }
+
+  forgetStatus(): void {
+    this.statusMemo = null;
+  }
+
+  scannerIds(): readonly string[] {
+    return this.scannerIdList;
+  }
+
+  traderIds(): readonly string[] {
+    return this.traderIdList;
+  }
+
+  /** "boot.version": what a page rendered now already contains. */
+  since(): string {
+    return `${this.cache.boot}.${this.cache.version()}`;
+  }
+
+  scannerPage(): string {
+    const fragments = this.cache.getAll(this.scannerIdList);
+    const version = this.cache.version();
+    if (this.scannerPageCache.version === version) return this.scannerPageCache.html;
+    const [banner, ...cards] = fragments.map((f) => f.html);
+    const html = "<!doctype html>" + toHtml(
+      <ScannerPage shell={this.shell} wsUrl={`/ws?page=scanner&since=${this.since()}`} banner={banner ?? ""} cards={cards} count={cards.length} />,
+    );
+    this.scannerPageCache = { version, html };
+    return html;
+  }
+
+  /** The trader page; `overrides` (fragment id → html) and `flash` make a one-off, uncached page (a refused form without JS). */
+  traderPage(overrides: PageOverrides = {}, flash?: string): string {
+    const ids = TRADER_FRAGMENT_IDS;
+    const get = (id: string) => this.cache.get(id).html;
+    this.cache.getAll(this.traderIdList);
+    const version = this.cache.version();
+    const oneOff = flash !== undefined || Object.keys(overrides).length > 0;
+    if (!oneOff && this.traderPageCache.version === version) return this.traderPageCache.html;
+    const fragments: TraderFragments = {
+      banner: get(ids.banner),
+      state: overrides.state ? this.pinVersion(ids.state, overrides.state) : get(ids.state),
+      account: get(ids.account),
+      positions: get(ids.positions),
+      history: get(ids.history),
+      config: overrides.config ? this.pinVersion(ids.config, overrides.config) : get(ids.config),
+      coinLists: get(ids.coinLists),
+      logs: LOG_TABS.map((t) => get(logPanelId(t.kind))),
+    };
+    const html = "<!doctype html>" + toHtml(<TraderPage shell={this.shell} wsUrl={`/ws?page=trader&since=${this.since()}`} fragments={fragments} flash={flash} />);
+    if (!oneOff) this.traderPageCache = { version, html };
+    return html;
+  }
+
+  /** A one-off rendering of fragment `id`, marked with its current version (see FragmentCache.pin). */
+  pinVersion(id: string, html: string): string {
+    return this.cache.pin(id, html);
+  }
+
+  /** Trader fragments that changed after `version` (the answer to a page form: the new state, as out-of-band swaps). */
+  traderChangesSince(version: number): string[] {
+    return this.cache.getAll(this.traderIdList).filter((f) => f.version > version).map((f) => f.html);
+  }
+
+  logKinds(): LogKind[] {
+    return LOG_TABS.map((t) => t.kind);
+  }
+}

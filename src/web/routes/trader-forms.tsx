@@ -1,0 +1,196 @@
+/**
+ * The trader page's form posts. Each calls the one TraderController with
+ * origin "page" and answers:
+ *  - to htmx: the trader fragments that changed (out-of-band swaps) and a
+ *    flash line with the result;
+ *  - without JavaScript: 303 back to /trader on success, or the whole page
+ *    with the refusal shown where it belongs.
+ * Emergency Stop and Close All need a confirmation: htmx asks with
+ * hx-confirm; a plain post gets a confirmation page first.
+ */
+import { Hono, type Context } from "hono";
+import { TRADER_MODES, type TraderConfig, type TraderMode } from "../../config/schema.ts";
+import { logger } from "../../log.ts";
+import type { ActionResult } from "../../trader/controller.ts";
+import type { WebDeps } from "../deps.ts";
+import { parseConfigForm } from "../forms/parse-config-form.ts";
+import { TRADER_FRAGMENT_IDS, type Dashboard, type PageOverrides } from "../render/dashboard.tsx";
+import { toHtml } from "../render/to-html.ts";
+import { ConfirmPage, FlashMessage, type PageShell } from "../../../views/pages.tsx";
+import { ConfigForm } from "../../../views/trader/config-form.tsx";
+import { TraderState } from "../../../views/trader/trader-state.tsx";
+import { field, isHtmx, readForm, type FormFields } from "./form-body.ts";
+
+const log = logger("web");
+
+
+export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShell): Hono {
+  const forms = new Hono();
+  const { controller } = deps;
+
+  /** The answer to a page action (see the module comment). */
+  function answer(c: Context, before: number, result: ActionResult, overrides: PageOverrides = {}, failStatus: 422 | 502 = 422): Response {
+    dashboard.forgetStatus();
+    const flash = toHtml(<FlashMessage ok={result.ok} message={result.message} />);
+    const status = result.ok ? 200 : failStatus;
+    if (isHtmx(c)) {
+      // The flash line is the main content (swapped into #flash, which no push replaces);
+      // fragments ride along as out-of-band swaps, overrides carrying the version they replace.
+      const keys = Object.keys(overrides) as (keyof PageOverrides)[];
+      const replaced = new Set<string>(keys.map((key) => TRADER_FRAGMENT_IDS[key]));
+      const changed = dashboard.traderChangesSince(before).filter((html) => !replaced.has(idOf(html)));
+      const pinned = keys.map((key) => dashboard.pinVersion(TRADER_FRAGMENT_IDS[key], overrides[key] ?? ""));
+      return c.html([flash, ...changed, ...pinned].join(""), status);
+    }
+    if (result.ok && Object.keys(overrides).length === 0) return c.redirect("/trader", 303);
+    return c.html(dashboard.traderPage(overrides, flash), status);
+  }
+
+  /** Runs a controller call; an exception (exchange down) becomes a failed result, never a 500 page. */
+  async function attempt(what: string, call: () => Promise<ActionResult>): Promise<ActionResult> {
+    try {
+      return await call();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      log.warn(`${what} failed`, { error: message });
+      return { ok: false, message: `${what} failed: ${message}` };
+    }
+  }
+
+  async function withForm(c: Context, handle: (fields: FormFields) => Promise<Response>): Promise<Response> {
+    const form = await readForm(c);
+    if (!form.ok) return c.text(form.error, 415);
+    return handle(form.fields);
+  }
+
+  function needsConfirmation(c: Context, fields: FormFields): boolean {
+    return !isHtmx(c) && field(fields, "confirm") !== "yes";
+  }
+
+  forms.post("/control", (c) =>
+    withForm(c, async (fields) => {
+      const action = field(fields, "action");
+      const before = dashboard.cache.version();
+      let result: ActionResult;
+      if (action === "start") result = await attempt("Start", () => controller.start("page"));
+      else if (action === "stop") result = await attempt("Stop", () => controller.stop("page"));
+      else if (action === "run-cycle") result = await attempt("Run cycle", () => controller.runCycleNow("page"));
+      else if (action === "clear-lock") result = await attempt("Clear lockfile", () => controller.clearLock("page"));
+      else result = { ok: false, message: `Unknown control action ${JSON.stringify(action ?? "")}: use start, stop, run-cycle or clear-lock` };
+      return answer(c, before, result, {}, action === "run-cycle" ? 502 : 422);
+    }),
+  );
+
+  forms.post("/emergency-stop", (c) =>
+    withForm(c, async (fields) => {
+      if (needsConfirmation(c, fields)) {
+        return c.html("<!doctype html>" + toHtml(
+          <ConfirmPage
+            shell={shell}
+            title="Emergency stop"
+            question="Turn the trader OFF, set the mode to paused, write the lockfile and market-close EVERY open position now?"
+            action="/trader/emergency-stop"
+            fields={{}}
+          />,
+        ));
+      }
+      const before = dashboard.cache.version();
+      const result = await attempt("Emergency stop", () => controller.emergencyStop("page"));
+      return answer(c, before, result, {}, 502);
+    }),
+  );
+
+  forms.post("/mode", (c) =>
+    withForm(c, async (fields) => {
+      const mode = field(fields, "mode");
+      const before = dashboard.cache.version();
+      if (!TRADER_MODES.includes(mode as TraderMode)) {
+        const message = `Unknown mode ${JSON.stringify(mode ?? "")}: choose live, dry-run or paused`;
+        return answer(c, before, { ok: false, message }, { state: toHtml(<TraderState status={controller.status()} modeError={message} />) });
+      }
+      const confirm = field(fields, "confirm")?.trim();
+      const result = await attempt("Mode change", () => controller.setMode(mode as TraderMode, confirm === "" ? undefined : confirm, "page"));
+      if (result.ok) return answer(c, before, result);
+      return answer(c, before, result, { state: toHtml(<TraderState status={controller.status()} modeError={result.message} />) });
+    }),
+  );
+
+  forms.post("/config", (c) =>
+    withForm(c, async (fields) => {
+      const before = dashboard.cache.version();
+      const current = controller.status().config;
+      const parsed = parseConfigForm(fields, current);
+      if (!parsed.ok) {
+        const message = `Config not saved: ${Object.entries(parsed.issues).map(([k, v]) => `${k}: ${v}`).join("; ")}`;
+        return answer(c, before, { ok: false, message }, { config: toHtml(<ConfigForm config={current} issues={parsed.issues} values={parsed.values} />) });
+      }
+      const names = Object.keys(parsed.patch);
+      if (names.length === 0) {
+        const result = { ok: true, message: "Config unchanged: nothing to save" };
+        return answer(c, before, result, { config: toHtml(<ConfigForm config={current} notice={result.message} />) });
+      }
+      const update = await controller.updateConfig(parsed.patch, "page");
+      if (!update.ok) {
+        const issues: Record<string, string> = {};
+        for (const issue of update.issues) issues[issue.path] ??= issue.message;
+        const values = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v[v.length - 1] ?? ""]));
+        if ("use_ta_signals" in fields) values.use_ta_signals = String((fields.use_ta_signals ?? []).some((v) => v === "true"));
+        return answer(c, before, { ok: false, message: `Config not saved: ${update.error}` }, { config: toHtml(<ConfigForm config={current} issues={issues} values={values} />) });
+      }
+      const message = `Config saved: ${names.map((n) => `${n} = ${JSON.stringify(update.config[n as keyof TraderConfig])}`).join(", ")}`;
+      return answer(c, before, { ok: true, message });
+    }),
+  );
+
+  forms.post("/coin-list", (c) =>
+    withForm(c, async (fields) => {
+      const before = dashboard.cache.version();
+      const toggle = field(fields, "toggle") ?? "";
+      const match = /^(whitelist|blacklist):([A-Z0-9]{1,20}USDT):(on|off)$/.exec(toggle);
+      if (!match || !dashboard.symbols.includes(match[2] ?? "")) {
+        return answer(c, before, { ok: false, message: `Bad coin toggle ${JSON.stringify(toggle)}: expected whitelist|blacklist:SYMBOL:on|off for a tracked coin` });
+      }
+      const [, list, symbol, state] = match as unknown as [string, "whitelist" | "blacklist", string, "on" | "off"];
+      const key = list === "whitelist" ? "coin_whitelist" : "coin_blacklist";
+      const current = controller.status().config[key];
+      const next = state === "on" ? (current.includes(symbol) ? current : [...current, symbol]) : current.filter((s) => s !== symbol);
+      if (next === current) return answer(c, before, { ok: true, message: `${symbol} already on the ${list}` });
+      const update = await controller.updateConfig({ [key]: next }, "page");
+      return answer(c, before, update.ok
+        ? { ok: true, message: `${symbol} ${state === "on" ? "added to" : "removed from"} the ${list}` }
+        : { ok: false, message: `Coin list not saved: ${update.error}` });
+    }),
+  );
+
+  forms.post("/close-position", (c) =>
+    withForm(c, async (fields) => {
+      const before = dashboard.cache.version();
+      const symbol = field(fields, "symbol") ?? "";
+      if (!/^[A-Z0-9]{1,20}USDT$/.test(symbol)) {
+        return answer(c, before, { ok: false, message: `Bad symbol ${JSON.stringify(symbol)}: expected e.g. BTCUSDT` });
+      }
+      const result = await attempt(`Close ${symbol}`, () => controller.closePosition(symbol, "page"));
+      return answer(c, before, result, {}, "status" in result && result.status === 404 ? 422 : 502);
+    }),
+  );
+
+  forms.post("/close-all", (c) =>
+    withForm(c, async (fields) => {
+      if (needsConfirmation(c, fields)) {
+        return c.html("<!doctype html>" + toHtml(
+          <ConfirmPage shell={shell} title="Close all positions" question="Market-close every open position now?" action="/trader/close-all" fields={{}} />,
+        ));
+      }
+      const before = dashboard.cache.version();
+      const result = await attempt("Close all", () => controller.closeAllPositions("page"));
+      return answer(c, before, result, {}, 502);
+    }),
+  );
+
+  return forms;
+}
+
+/** The id attribute of a fragment's root element. */
+function idOf(html: string): string {
+  return /^<[a-z]+[^>]*?\sid="([^"]+)"/.exec(html)?.[1] ?? "";
+}

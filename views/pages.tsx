@@ -1,0 +1,119 @@
+/**
+ * Whole pages, assembled from fragment strings the fragment cache already
+ * rendered (so a page costs a concatenation, not a re-render).
+ */
+import { raw } from "hono/html";
+import type { Child } from "hono/jsx";
+import { Layout, type LayoutAssets } from "./layout.tsx";
+import { ActivityLogTabs } from "./trader/activity-log.tsx";
+import { PageForm } from "./trader/forms.tsx";
+
+export interface PageShell {
+  assets: LayoutAssets;
+  authEnabled: boolean;
+}
+
+export function ScannerPage(props: { shell: PageShell; wsUrl: string; banner: string; cards: string[]; count: number }) {
+  return (
+    <Layout title="Scanner" active="scanner" assets={props.shell.assets} wsUrl={props.wsUrl} authEnabled={props.shell.authEnabled}>
+      <FlashSlot />
+      {raw(props.banner)}
+      <main class="scanner">
+        <h1>Scanner <small class="muted">{props.count} coins · 5m</small></h1>
+        <div class="cards" id="cards">{raw(props.cards.join(""))}</div>
+      </main>
+    </Layout>
+  );
+}
+
+export interface TraderFragments {
+  banner: string;
+  state: string;
+  account: string;
+  positions: string;
+  history: string;
+  config: string;
+  coinLists: string;
+  logs: string[];
+}
+
+export function TraderPage(props: { shell: PageShell; wsUrl: string; fragments: TraderFragments; flash?: string }) {
+  const f = props.fragments;
+  return (
+    <Layout title="Trader" active="trader" assets={props.shell.assets} wsUrl={props.wsUrl} authEnabled={props.shell.authEnabled}>
+      <FlashSlot>{props.flash ? raw(props.flash) : null}</FlashSlot>
+      {raw(f.banner)}
+      <main class="trader">
+        <div class="col side">
+          {raw(f.state)}
+          <section class="panel emergency-panel">
+            <PageForm
+              action="/trader/emergency-stop"
+              confirm="EMERGENCY STOP: turn the trader OFF, set paused, write the lockfile and market-close EVERY position now?"
+              class="emergency"
+            >
+              <button type="submit" id="emergency-stop" class="danger">EMERGENCY STOP</button>
+              <small class="muted">Stops the loop, pauses, locks, and closes every position (asks to confirm).</small>
+            </PageForm>
+          </section>
+          {raw(f.account)}
+        </div>
+        <div class="col main-col">
+          {raw(f.positions)}
+          {raw(f.history)}
+          {raw(f.config)}
+          {raw(f.coinLists)}
+        </div>
+        <ActivityLogTabs>{raw(f.logs.join(""))}</ActivityLogTabs>
+      </main>
+    </Layout>
+  );
+}
+
+/** Without JavaScript, a dangerous action asks once more on a page of its own. */
+export function ConfirmPage(props: { shell: PageShell; title: string; question: string; action: string; fields: Record<string, string> }) {
+  return (
+    <Layout title={props.title} active="trader" assets={props.shell.assets} wsUrl={null} authEnabled={props.shell.authEnabled}>
+      <main class="narrow">
+        <section class="panel">
+          <h1>{props.title}</h1>
+          <p>{props.question}</p>
+          <form method="post" action={props.action}>
+            {Object.entries(props.fields).map(([name, value]) => <input type="hidden" name={name} value={value} />)}
+            <input type="hidden" name="confirm" value="yes" />
+            <button type="submit" class="danger" id="confirm-action">Yes, do it</button>
+            {" "}<a href="/trader">Cancel</a>
+          </form>
+        </section>
+      </main>
+    </Layout>
+  );
+}
+
+export function LoginPage(props: { shell: PageShell; next: string; error: string | null }) {
+  return (
+    <Layout title="Log in" active={null} assets={props.shell.assets} wsUrl={null} authEnabled={props.shell.authEnabled}>
+      <main class="narrow">
+        <section class="panel">
+          <h1>Log in</h1>
+          <form method="post" action="/login" class="login">
+            <input type="hidden" name="next" value={props.next} />
+            <label for="token">Dashboard token</label>
+            <input id="token" name="token" type="password" autocomplete="current-password" required autofocus />
+            {props.error ? <p class="field-error" role="alert">{props.error}</p> : null}
+            <button type="submit" class="primary">Log in</button>
+          </form>
+        </section>
+      </main>
+    </Layout>
+  );
+}
+
+/** The result of a page action, shown inside `#flash` (the slot itself is never replaced). */
+export function FlashMessage(props: { ok: boolean; message: string }) {
+  return <p class={`flash ${props.ok ? "ok" : "error"}`}>{props.message}</p>;
+}
+
+function FlashSlot(props: { children?: Child }) {
+  return <div id="flash" role="status" aria-live="polite">{props.children}</div>;
+}

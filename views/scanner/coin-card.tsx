@@ -1,0 +1,132 @@
+/**
+ * One scanner card (`#coin-BTCUSDT`, `[data-symbol]`): price, 24h change, the
+ * long/short scores as "base + TA bonus = total", the three TA indicators with
+ * their tooltips, and a sparkline of recent 5m closes. The same string is the
+ * page's card and the WebSocket push that replaces it.
+ */
+import type { TraderConfig } from "../../src/config/schema.ts";
+import type { CoinSnapshot } from "../../src/scanner/analyzer.ts";
+import { compositeScore, type CompositeSide } from "../../src/scanner/composite.ts";
+import type { TaResult } from "../../src/ta/result.ts";
+import { formatPrice, formatSignedPct, signClass } from "../format.ts";
+import { Sparkline } from "../svg.tsx";
+import { TOOLTIP_EMA_RIBBON, TOOLTIP_STOCH_RSI_DIVERGENCE, TOOLTIP_TTM_SQUEEZE } from "./tooltips.ts";
+
+export function coinCardId(symbol: string): string {
+  return `coin-${symbol}`;
+}
+
+function baseAsset(symbol: string): string {
+  return symbol.endsWith("USDT") ? symbol.slice(0, -4) : symbol;
+}
+
+export function CoinCard(props: { symbol: string; coin: CoinSnapshot | null; config: TraderConfig }) {
+  const { symbol, coin, config } = props;
+  const tags = [
+    config.coin_blacklist.includes(symbol) ? <span class="tag blocked">blacklisted</span> : null,
+    config.coin_whitelist.includes(symbol) ? <span class="tag allowed">whitelisted</span> : null,
+  ];
+  if (!coin) {
+    return (
+      <article class="coin warming" id={coinCardId(symbol)} data-symbol={symbol} hx-swap-oob="true">
+        <header class="coin-head">
+          <h2>{baseAsset(symbol)}<small>/USDT</small></h2>
+          {tags}
+        </header>
+        <p class="muted">Warming up: waiting for candles…</p>
+      </article>
+    );
+  }
+  const composite = compositeScore(coin.score, coin.ta, config.use_ta_signals);
+  return (
+    <article class="coin" id={coinCardId(symbol)} data-symbol={symbol} hx-swap-oob="true">
+      <header class="coin-head">
+        <h2>{baseAsset(symbol)}<small>/USDT</small></h2>
+        {tags}
+        <span class="price" data-field="price">{formatPrice(coin.price)}</span>
+        <span class={`change ${signClass(coin.change_24h_pct)}`} data-field="change" title="24h change">{formatSignedPct(coin.change_24h_pct)}</span>
+      </header>
+      <div class="scores">
+        <ScoreLine side="long" label="L" value={composite.long} threshold={config.long_threshold} />
+        <ScoreLine side="short" label="S" value={composite.short} threshold={config.short_threshold} />
+      </div>
+      <Ribbon ta={coin.ta} symbol={symbol} />
+      <Squeeze ta={coin.ta} symbol={symbol} />
+      <Divergence ta={coin.ta} symbol={symbol} />
+      <Sparkline closes={coin.closes} label={`${symbol} last ${coin.closes.length} 5m closes`} />
+    </article>
+  );
+}
+
+function ScoreLine(props: { side: "long" | "short"; label: string; value: CompositeSide; threshold: number }) {
+  // `total` is what the trader compares: it includes the bonus only when use_ta_signals is on.
+  const hit = props.value.total >= props.threshold;
+  return (
+    <div
+      class={`score ${props.side}${hit ? " hit" : ""}`}
+      data-score={props.side}
+      data-total={String(props.value.total)}
+      title={`${props.side} score: base + TA bonus = sum; the trader compares ${props.value.applied ? "the sum" : "the base (TA bonus display-only)"} with its threshold ${props.threshold}`}
+    >
+      <span class="score-label">{props.label}</span> <b>{props.value.text}</b>
+    </div>
+  );
+}
+
+const RIBBON_WORD = { bullish: "bull", bearish: "bear", mixed: "mixed" } as const;
+
+function Ribbon(props: { ta: TaResult; symbol: string }) {
+  const r = props.ta.ema_ribbon;
+  const width = Math.max(2, Math.min(100, r.spread_5m));
+  return (
+    <div id={`ema-${props.symbol}`} class={`ind ribbon ${r.state_5m}`} data-indicator="ema_ribbon" title={TOOLTIP_EMA_RIBBON} data-tip={TOOLTIP_EMA_RIBBON} tabindex={0}>
+      <span class="ind-label">EMA</span>
+      <span class="ind-body">
+      <svg class="bar" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true">
+        <rect class="track" x="0" y="0" width="100" height="8" />
+        <rect class="fill" x="0" y="0" width={String(width)} height="8" />
+      </svg>
+      <span class="ind-value">{RIBBON_WORD[r.state_5m]} {r.spread_5m.toFixed(1)}%</span>
+      <span class={`ind-sub ${r.state_1h}`}>1h {RIBBON_WORD[r.state_1h]}</span>
+      </span>
+    </div>
+  );
+}
+
+const ARROW = { bullish: "▲", bearish: "▼", neutral: "–" } as const;
+
+function Squeeze(props: { ta: TaResult; symbol: string }) {
+  const s = props.ta.ttm_squeeze;
+  const word = s.squeeze === "on" ? `on ${s.bars_in_squeeze} bar${s.bars_in_squeeze === 1 ? "" : "s"}` : s.squeeze === "fired" ? "fired" : "none";
+  return (
+    <div id={`ttm-${props.symbol}`} class={`ind squeeze sq-${s.squeeze}`} data-indicator="ttm_squeeze" title={TOOLTIP_TTM_SQUEEZE} data-tip={TOOLTIP_TTM_SQUEEZE} tabindex={0}>
+      <span class="ind-label">TTM</span>
+      <span class="ind-body">
+      <span class={`dot ${s.squeeze}`} aria-hidden="true" />
+      <span class="ind-value">{word}</span>
+      <span class={`ind-sub ${s.direction}`}>{ARROW[s.direction]} {s.direction}{s.momentum !== null ? ` ${formatMomentum(s.momentum)}` : ""} · {s.timeframe}</span>
+      </span>
+    </div>
+  );
+}
+
+function formatMomentum(m: number): string {
+  const abs = Math.abs(m);
+  return abs >= 100 ? m.toFixed(0) : abs >= 1 ? m.toFixed(2) : m.toPrecision(2);
+}
+
+function Divergence(props: { ta: TaResult; symbol: string }) {
+  const d = props.ta.stoch_rsi_divergence;
+  const k = d.stoch_k === null ? "—" : d.stoch_k.toFixed(0);
+  return (
+    <div id={`srsi-${props.symbol}`} class={`ind divergence div-${d.divergence}`} data-indicator="stoch_rsi_divergence" title={TOOLTIP_STOCH_RSI_DIVERGENCE} data-tip={TOOLTIP_STOCH_RSI_DIVERGENCE} tabindex={0}>
+      <span class="ind-label">SRSI</span>
+      <span class="ind-body">
+      {d.divergence === "none"
+        ? <span class="ind-value muted">no divergence</span>
+        : <span class={`badge ${d.divergence}`} data-alert="divergence">⚠ {d.divergence} div {d.strength.toFixed(0)}{d.candles_ago !== null ? ` · ${d.candles_ago} bars ago` : ""}</span>}
+      <span class="ind-sub">%K {k}</span>
+      </span>
+    </div>
+  );
+}
