@@ -103,10 +103,11 @@ function splitSymbols(text: string): string[] {
   return text.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
 }
 
-export const HELP = `Usage:
-  bun src/main.ts [serve] [options]     start the server (default)
-  bun src/main.ts ta --input FILE       compute TA for a JSON array of candles and print JSON
-  bun src/main.ts --help | --version
+export const HELP = `Usage (from source: bun src/main.ts …; compiled: coinex-trader …):
+  coinex-trader [serve] [options]       start the server (default)
+  coinex-trader ta --input FILE [--symbol S]
+                                        compute TA for a JSON array of candles and print JSON
+  coinex-trader --help | --version
 
 Options (env in parentheses):
   --port N            listen port (PORT, 8891)

@@ -3,12 +3,18 @@
  * reads them once at start-up and serves them from memory, so the dashboard
  * needs nothing from a CDN (and no exchange host ever appears in a page).
  *
- * This is the ONE place that knows where assets live: to embed them in a
- * single binary, swap the paths below for `import path from "…" with { type: "file" }`.
+ * This is the ONE place that knows where assets live. The files are imported
+ * `with { type: "file" }`: run from source that yields their path on disk; in
+ * the single binary from `bun build --compile` they are embedded and the path
+ * points inside the binary, so the binary needs no node_modules or static/.
  */
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { fileURLToPath } from "node:url";
+import htmxFile from "../../node_modules/htmx.org/dist/htmx.min.js" with { type: "file" };
+import wsFile from "../../node_modules/htmx-ext-ws/dist/ws.min.js" with { type: "file" };
+import liveFile from "../../static/live.js" with { type: "file" };
+import cssFile from "../../static/app.css" with { type: "file" };
+import faviconFile from "../../static/favicon.svg" with { type: "file" };
 
 interface AssetSource {
   /** Path of the URL under /static/. */
@@ -17,14 +23,12 @@ interface AssetSource {
   type: string;
 }
 
-const root = (relative: string): string => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
-
 const SOURCES: AssetSource[] = [
-  { name: "htmx.min.js", file: root("node_modules/htmx.org/dist/htmx.min.js"), type: "text/javascript; charset=utf-8" },
-  { name: "htmx-ext-ws.min.js", file: root("node_modules/htmx-ext-ws/dist/ws.min.js"), type: "text/javascript; charset=utf-8" },
-  { name: "live.js", file: root("static/live.js"), type: "text/javascript; charset=utf-8" },
-  { name: "app.css", file: root("static/app.css"), type: "text/css; charset=utf-8" },
-  { name: "favicon.svg", file: root("static/favicon.svg"), type: "image/svg+xml" },
+  { name: "htmx.min.js", file: htmxFile, type: "text/javascript; charset=utf-8" },
+  { name: "htmx-ext-ws.min.js", file: wsFile, type: "text/javascript; charset=utf-8" },
+  { name: "live.js", file: liveFile, type: "text/javascript; charset=utf-8" },
+  { name: "app.css", file: cssFile, type: "text/css; charset=utf-8" },
+  { name: "favicon.svg", file: faviconFile, type: "image/svg+xml" },
 ];
 
 export interface Asset {

@@ -1,0 +1,17 @@
+// Files imported `with { type: "file" }` (src/web/assets.ts): Bun gives their path as a string.
+declare module "*.min.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/static/live.js" {
+  const path: string;
+  export default path;
+}
+declare module "*.css" {
+  const path: string;
+  export default path;
+}
+declare module "*.svg" {
+  const path: string;
+  export default path;
+}

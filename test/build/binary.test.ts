@@ -1,0 +1,52 @@
+/**
+ * `npm run build`'s command produces one executable that, copied alone into an
+ * empty folder, answers --version and serves every page and asset (views,
+ * static files and htmx are embedded).
+ */
+import { afterAll, expect, test } from "bun:test";
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pkg from "../../package.json" with { type: "json" };
+import { waitFor } from "../helpers/server.ts";
+
+const root = join(import.meta.dir, "../..");
+const work = mkdtempSync(join(tmpdir(), "binary-"));
+let server: ReturnType<typeof Bun.spawn> | null = null;
+
+afterAll(() => {
+  server?.kill();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test("the compiled binary runs alone from an empty folder", async () => {
+  const outfile = join(work, "build", "coinex-trader");
+  const build = Bun.spawnSync(["./node_modules/.bin/bun", "build", "--compile", "src/main.ts", "--outfile", outfile], { cwd: root });
+  expect(build.exitCode).toBe(0);
+  const alone = join(work, "empty");
+  Bun.spawnSync(["mkdir", "-p", alone]);
+  copyFileSync(outfile, join(alone, "coinex-trader"));
+  Bun.spawnSync(["chmod", "+x", join(alone, "coinex-trader")]);
+  expect(readdirSync(alone)).toEqual(["coinex-trader"]);
+
+  const version = Bun.spawnSync(["./coinex-trader", "--version"], { cwd: alone });
+  expect(version.stdout.toString().trim()).toBe(`coinex-trader-suite ${pkg.version}`);
+  const help = Bun.spawnSync(["./coinex-trader", "--help"], { cwd: alone });
+  expect(help.stdout.toString()).toContain("--market");
+
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  server = Bun.spawn(["./coinex-trader", "serve", "--market", "sim", "--port", String(port)], { cwd: alone, env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "silent" }, stdout: "ignore", stderr: "ignore" });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor("the binary's /health", async () => (await fetch(base + "/health").catch(() => null))?.ok ?? false, 15_000, 100);
+  const page = await (await fetch(base + "/trader")).text();
+  expect(page).toContain('id="emergency-stop"');
+  const assets = [...page.matchAll(/(?:src|href)="(\/static\/[^"?]+)/g)].map((m) => m[1]!);
+  expect(assets).toEqual(expect.arrayContaining(["/static/htmx.min.js", "/static/htmx-ext-ws.min.js", "/static/app.css"]));
+  for (const asset of new Set(assets)) {
+    const response = await fetch(base + asset);
+    expect(response.status).toBe(200);
+    expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(100);
+  }
+  const scanner = await (await fetch(base + "/")).text();
+  expect(scanner.match(/data-symbol="/g)?.length).toBe(29);
+}, 120_000);
