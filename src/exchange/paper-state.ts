@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
-import { writeFileAtomic } from "./atomic-write.ts";
+import { writeFileAtomicSync as writeFileAtomic } from "../util/atomic-file.ts";
 
 const finite = z.number().finite();
 const positive = finite.positive();
