@@ -8,7 +8,7 @@
  * it refuses (a payload bug) is logged once per kind, never fatal.
  */
 import type { Bus } from "../bus/bus.ts";
-import { channels, keys } from "../bus/keys.ts";
+import { channels, keys, ttlForKey } from "../bus/keys.ts";
 import { TIMEFRAMES } from "../market/candle.ts";
 import { compositeScore } from "../scanner/composite.ts";
 import { logger } from "../log.ts";
@@ -21,17 +21,33 @@ const CACHED_CANDLES = 200;
 
 export function publishMarket(bus: Bus, market: MarketPipeline, useTaSignals: () => boolean): () => void {
   const report = onceLogger();
+  // Candle caches are rewritten when a candle closes, and otherwise only often
+  // enough to keep them alive (half their TTL): rewriting 29 × 3 lists of 200
+  // candles on every forming tick stalled the event loop (BENCHMARKS.md).
+  const closedSinceWrite = new Set<string>();
+  const lastWritten = new Map<string, number>();
   const offCandle = market.onCandle((update) => {
+    if (update.closed) closedSinceWrite.add(keys.candles(update.symbol, update.timeframe));
     void bus.publish(channels.marketCandles(update.symbol), update).catch(report("market:candles"));
   });
+  const writeCandleCache = (symbol: string, now: number) => {
+    for (const tf of TIMEFRAMES) {
+      const key = keys.candles(symbol, tf);
+      const due = (lastWritten.get(key) ?? 0) + (ttlForKey(key) ?? 60) * 500;
+      if (!closedSinceWrite.has(key) && now < due) continue;
+      const candles = market.recentCandles(symbol, tf, CACHED_CANDLES);
+      if (candles.length === 0) continue;
+      closedSinceWrite.delete(key);
+      lastWritten.set(key, now);
+      void bus.set(key, candles).catch(report("cache:candles"));
+    }
+  };
   const publishCoins = (symbols: string[]) => {
+    const now = Date.now();
     for (const symbol of symbols) {
       const coin = market.coin(symbol);
       if (!coin) continue;
-      for (const tf of TIMEFRAMES) {
-        const candles = market.recentCandles(symbol, tf, CACHED_CANDLES);
-        if (candles.length > 0) void bus.set(keys.candles(symbol, tf), candles).catch(report("cache:candles"));
-      }
+      writeCandleCache(symbol, now);
       void bus.set(keys.taLatest(symbol), coin.ta).catch(report("ta:latest"));
       void bus.publish(channels.taSignals(symbol), coin.ta).catch(report("signals:ta"));
     }
@@ -50,7 +66,10 @@ export function publishMarket(bus: Bus, market: MarketPipeline, useTaSignals: ()
   const offChange = market.onChange(publishCoins);
   // Everything once at start and again whenever Redis comes back.
   publishCoins(market.symbols());
-  const offReconnect = bus.onReconnect(() => publishCoins(market.symbols()));
+  const offReconnect = bus.onReconnect(() => {
+    lastWritten.clear();
+    publishCoins(market.symbols());
+  });
   return () => {
     offCandle();
     offChange();

@@ -4,8 +4,10 @@
  * whenever they change: exactly the strings the page itself was built from.
  *
  * Pushes are coalesced: a change schedules one flush a few ms later (so the
- * several notifications of one action go out together) and never sooner than
- * `minIntervalMs` after the previous flush. Each flush renders each stale
+ * several notifications of one action go out together). Market changes (price
+ * ticks for 29 coins) go out at most every `minIntervalMs` after the previous
+ * push that actually sent something; the owner's own changes (status,
+ * account, config, logs) skip that wait so a click shows at once. Each flush renders each stale
  * fragment once and sends one message per group, the same string to every
  * member. A client that cannot keep up is closed with 1013 ("try again
  * later"); the htmx extension reconnects and catches up from its version.
@@ -14,6 +16,9 @@ import { logger } from "../../log.ts";
 import type { FragmentCache } from "../render/fragment-cache.ts";
 
 const log = logger("web");
+
+/** Changes made by the owner or the bot, pushed without the market-tick rate limit. */
+const OWNER_TOPICS = new Set(["status", "account", "config", "logs"]);
 
 export type GroupName = "scanner" | "trader" | "json";
 
@@ -49,7 +54,9 @@ export class LiveHub {
   private readonly groups = new Map<GroupName, Group>();
   private readonly membership = new Map<LiveClient, GroupName>();
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private lastFlush = 0;
+  /** When a flush last sent something (the market-tick rate limit counts from here). */
+  private lastSent = 0;
+  private timerDue = 0;
   private closed = false;
   private readonly minIntervalMs: number;
   private readonly settleMs: number;
@@ -62,7 +69,7 @@ export class LiveHub {
     private readonly options: HubOptions,
   ) {
     this.minIntervalMs = options.minIntervalMs ?? 250;
-    this.settleMs = options.settleMs ?? 10;
+    this.settleMs = options.settleMs ?? 2;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     for (const name of ["scanner", "trader", "json"] as const) this.groups.set(name, { clients: new Set(), sent: 0 });
   }
@@ -97,14 +104,18 @@ export class LiveHub {
   /** Topics changed: mark their fragments stale and schedule a push. */
   changed(topics: Iterable<string>): void {
     if (this.closed) return;
-    if (!this.cache.invalidate(topics)) return;
-    this.schedule();
+    const list = [...topics];
+    if (!this.cache.invalidate(list)) return;
+    this.schedule(list.some((topic) => OWNER_TOPICS.has(topic)));
   }
 
-  private schedule(): void {
-    if (this.timer) return;
+  private schedule(urgent: boolean): void {
     const now = Date.now();
-    const delay = Math.max(this.settleMs, this.lastFlush + this.minIntervalMs - now);
+    const delay = urgent ? this.settleMs : Math.max(this.settleMs, this.lastSent + this.minIntervalMs - now);
+    // A pending flush that is due sooner already covers this change.
+    if (this.timer && this.timerDue <= now + delay) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = now + delay;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.flush();
@@ -113,7 +124,7 @@ export class LiveHub {
 
   /** Renders what is stale and pushes each group's changed fragments to its members. */
   flush(): void {
-    this.lastFlush = Date.now();
+    let sent = false;
     for (const [name, group] of this.groups) {
       if (group.clients.size === 0) continue;
       const fragments = this.cache.getAll(this.options.groups[name]());
@@ -122,7 +133,9 @@ export class LiveHub {
       if (fresh.length === 0) continue;
       const message = fresh.map((f) => f.html).join("");
       for (const client of group.clients) this.deliver(client, message);
+      sent = true;
     }
+    if (sent) this.lastSent = Date.now();
   }
 
   private deliver(client: LiveClient, message: string): void {

@@ -1,0 +1,106 @@
+/**
+ * HTTP throughput of the product server, against the trivial Bun.serve
+ * baseline measured by the same client in the same run:
+ *
+ * - `http.status`: GET /api/trader/status (JSON; goal ≥ 20,000 req/s)
+ * - `http.trader_page`: GET /trader, the whole HTML page (goal ≥ 3,000 req/s)
+ *
+ * Server and load generator are separate processes on 127.0.0.1 (both share
+ * this machine's cores, as they would in any single-box test). Each round
+ * measures the baseline and both endpoints back to back, in a rotating order;
+ * figures are medians over the rounds and `ratio` is the median of the
+ * per-round ratios to the baseline, which is what stays comparable when other
+ * work on the machine changes the absolute numbers.
+ */
+import { loadHttp, pickLoadTool, type HttpLoadResult, type LoadTool } from "./http-load.ts";
+import { startHelloServer, startProductServer, type ChildServer } from "./servers.ts";
+import { median, round } from "./stats.ts";
+
+export interface HttpBenchOptions {
+  rounds?: number;
+  durationMs?: number;
+  connections?: number;
+  tool?: LoadTool | null;
+  /** Environment for the product server (e.g. SIM_TICK_MS). */
+  serverEnv?: Record<string, string>;
+}
+
+interface Target {
+  name: "baseline" | "http.status" | "http.trader_page";
+  url: string;
+  goalReqS: number | null;
+  runs: HttpLoadResult[];
+}
+
+export async function benchHttp(options: HttpBenchOptions = {}): Promise<object[]> {
+  const rounds = options.rounds ?? 3;
+  const durationMs = options.durationMs ?? 3000;
+  const connections = options.connections ?? 50;
+  const tool = pickLoadTool(options.tool ?? null);
+  const load = { connections, durationMs, maxRequests: 2_000_000, tool };
+
+  const servers: ChildServer[] = [];
+  try {
+    const product = await startProductServer({ env: options.serverEnv });
+    servers.push(product);
+    const hello = await startHelloServer();
+    servers.push(hello);
+    const bytes = await checkResponses(product.url);
+
+    const targets: Target[] = [
+      { name: "baseline", url: `${hello.url}/`, goalReqS: null, runs: [] },
+      { name: "http.status", url: `${product.url}/api/trader/status`, goalReqS: 20_000, runs: [] },
+      { name: "http.trader_page", url: `${product.url}/trader`, goalReqS: 3_000, runs: [] },
+    ];
+    for (const target of targets) await loadHttp(target.url, { ...load, durationMs: 1000 }); // warm-up (JIT, caches)
+    for (let r = 0; r < rounds; r++) {
+      for (let k = 0; k < targets.length; k++) {
+        const target = targets[(k + r) % targets.length] as Target;
+        target.runs.push(await loadHttp(target.url, load));
+      }
+    }
+
+    const [baseline, ...measured] = targets as [Target, ...Target[]];
+    return measured.map((target) => {
+      const ratios = target.runs.map((run, i) => run.req_s / (baseline.runs[i]?.req_s ?? NaN));
+      const reqS = median(target.runs.map((r) => r.req_s));
+      const failures = target.runs.reduce((n, r) => n + r.errors + r.non2xx, 0);
+      return {
+        name: target.name,
+        req_s: Math.round(reqS),
+        p50_ms: round(median(target.runs.map((r) => r.p50_ms)), 3),
+        p99_ms: round(median(target.runs.map((r) => r.p99_ms)), 3),
+        baseline_req_s: Math.round(median(baseline.runs.map((r) => r.req_s))),
+        baseline_p99_ms: round(median(baseline.runs.map((r) => r.p99_ms)), 3),
+        ratio: round(median(ratios), 3),
+        goal_req_s: target.goalReqS,
+        meets_goal: target.goalReqS !== null && reqS >= target.goalReqS && failures === 0,
+        failed_requests: failures,
+        response_bytes: target.name === "http.status" ? bytes.status : bytes.page,
+        runs_req_s: target.runs.map((r) => r.req_s),
+        runs_p99_ms: target.runs.map((r) => r.p99_ms),
+        tool,
+        connections,
+        duration_s: durationMs / 1000,
+        rounds,
+        ...(options.serverEnv ? { server_env: options.serverEnv } : {}),
+      };
+    });
+  } finally {
+    for (const server of servers) await server.stop();
+  }
+}
+
+/** The endpoints answer what they should before they are timed (a fast 500 is not a result). */
+async function checkResponses(base: string): Promise<{ status: number; page: number }> {
+  const status = await fetch(`${base}/api/trader/status`);
+  const statusText = await status.text();
+  if (status.status !== 200) throw new Error(`GET /api/trader/status answered ${status.status}: ${statusText.slice(0, 300)}`);
+  const parsed = JSON.parse(statusText) as { mode?: unknown };
+  if (typeof parsed.mode !== "string") throw new Error(`GET /api/trader/status has no mode: ${statusText.slice(0, 300)}`);
+  const page = await fetch(`${base}/trader`);
+  const html = await page.text();
+  if (page.status !== 200) throw new Error(`GET /trader answered ${page.status}: ${html.slice(0, 300)}`);
+  if (!html.startsWith("<!doctype html>") || !html.includes('id="config-panel"')) throw new Error(`GET /trader is not the full trader page: ${html.slice(0, 300)}`);
+  return { status: Buffer.byteLength(statusText), page: Buffer.byteLength(html) };
+}
