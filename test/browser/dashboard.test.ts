@@ -78,8 +78,17 @@ describe("dashboard in chromium", () => {
     // Touch has no hover: focusing (tapping) an indicator shows the same text.
     const ribbon = page.locator('[data-symbol="BTCUSDT"] [data-indicator="ema_ribbon"]');
     await ribbon.focus();
-    const shown = await ribbon.evaluate((el) => getComputedStyle(el, "::after").content);
-    expect(shown).toBe(JSON.stringify(EMA));
+    // A market push may replace the card between the tap and the read (live.js
+    // then puts focus back on the new indicator), so wait for the state the owner
+    // sees: the indicator focused and its tooltip text shown.
+    await page.waitForFunction(
+      (expected) => {
+        const el = document.querySelector('[data-symbol="BTCUSDT"] [data-indicator="ema_ribbon"]');
+        return el !== null && document.activeElement === el && getComputedStyle(el, "::after").content === expected;
+      },
+      JSON.stringify(EMA),
+      { timeout: 5000 },
+    );
     await page.screenshot({ path: join(ARTIFACTS, "scanner-desktop.png"), fullPage: false, caret: "initial" });
     expect(errors).toEqual([]);
     await page.close();
