@@ -271,8 +271,8 @@ export class TraderController {
   async onConfigFileChanged(config: TraderConfig): Promise<void> {
     if (config.mode === "live" && this.state.live_confirmed_at === null) {
       this.deps.journal.log("error", "trader_config.json says mode live, but live was not confirmed from the dashboard: the trader stays paused", undefined, "file");
-    } else if (config.mode !== "live" && this.state.live_confirmed_at !== null) {
-      await this.saveState({ ...this.state, live_confirmed_at: null });
+    } else {
+      await this.forgetLiveConfirmationUnless(config.mode);
     }
     this.deps.journal.log("control", "trader_config.json edited by hand: new config in force", { action: "config", ok: true, result: "hand edit accepted", config }, "file");
     this.notify("config");
@@ -400,6 +400,7 @@ export class TraderController {
       standby: this.deps.standby,
       readConfig: async () => {
         const config = await this.deps.config.read();
+        await this.forgetLiveConfirmationUnless(config.mode);
         const mode = this.effectiveMode(config);
         if (mode !== config.mode) {
           if (!this.unconfirmedLiveWarned) this.deps.journal.log("error", "Mode live in trader_config.json was never confirmed from the dashboard: staying paused");
@@ -427,6 +428,7 @@ export class TraderController {
       journal: this.deps.journal,
       pause: async (reason) => {
         await this.deps.config.update({ mode: "paused" }, "system");
+        await this.forgetLiveConfirmationUnless("paused");
         this.deps.journal.log("control", `Mode set to paused by the system: ${reason}`, { action: "pause", ok: true, result: reason }, "system");
         this.notify("config");
         this.notify("status");
@@ -500,6 +502,15 @@ export class TraderController {
       }
     }
     throw last;
+  }
+
+  /**
+   * The owner's LIVE confirmation lasts only while the mode stays live: any move
+   * away (owner, kill switch, hand edit) forgets it, so getting back to live
+   * always needs a new confirmation.
+   */
+  private async forgetLiveConfirmationUnless(mode: TraderMode): Promise<void> {
+    if (mode !== "live" && this.state.live_confirmed_at !== null) await this.saveState({ ...this.state, live_confirmed_at: null });
   }
 
   private async saveState(next: PersistedTraderState): Promise<void> {
