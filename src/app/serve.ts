@@ -15,10 +15,6 @@ export async function serve(settings: Settings): Promise<number> {
     process.stderr.write(`error: ${refusal}\n`);
     return 2;
   }
-  if (settings.role !== "all" && !settings.redisUrl) {
-    process.stderr.write(`error: --role ${settings.role} needs Redis (--redis or REDIS_URL): without a shared bus only --role all can run\n`);
-    return 2;
-  }
   if (settings.role !== "all") {
     // Split roles (ta / trader / web) are not built yet; refusing beats pretending.
     process.stderr.write(`error: --role ${settings.role} is not available in this version; run --role all (with Redis, a second process stays on standby for trading)\n`);
