@@ -61,7 +61,9 @@ export function publishMarket(bus: Bus, market: MarketPipeline, useTaSignals: ()
         short: { base: score.short.base, bonus: score.short.bonus, total: score.short.total },
       };
     });
-    void bus.publish(channels.scan, { at: Date.now(), results }).catch(report("signals:scan"));
+    const status = market.status();
+    const source = { name: status.source, simulated: status.simulated, banner: status.banner };
+    void bus.publish(channels.scan, { at: Date.now(), source, results }).catch(report("signals:scan"));
   };
   const offChange = market.onChange(publishCoins);
   // Everything once at start and again whenever Redis comes back.
@@ -88,8 +90,10 @@ export function publishTrader(bus: Bus, controller: TraderController): () => voi
         mode: status.mode,
         running: status.running,
         lock: status.lock ? { ...status.lock, at: Date.parse(status.lock.at) || now } : null,
-        market_source: status.market_source.name as "binance" | "replay" | "sim",
+        market_source: { ...status.market_source, name: status.market_source.name as "binance" | "replay" | "sim" },
         exchange: status.exchange,
+        live: status.live,
+        account_error: status.account_error,
         last_cycle: status.last_cycle ? { ...status.last_cycle } : null,
         updated_at: now,
       })
@@ -106,7 +110,7 @@ export function publishTrader(bus: Bus, controller: TraderController): () => voi
     if (status.account) {
       const a = status.account;
       void bus
-        .set(keys.balance, { equity: a.equity, available: a.available, margin: a.margin, unrealized_pnl: a.unrealized_pnl, starting_balance: a.starting_balance, drawdown_pct: a.drawdown_pct, updated_at: now })
+        .set(keys.balance, { equity: a.equity, available: a.available, margin: a.margin, unrealized_pnl: a.unrealized_pnl, starting_balance: a.starting_balance, drawdown_pct: a.drawdown_pct, kill_switch_distance_pct: a.kill_switch_distance_pct, updated_at: now })
         .catch(report("state:balance"));
     }
   };

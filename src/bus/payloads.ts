@@ -56,9 +56,21 @@ const ScoreSchema = z
   })
   .strict();
 
+/** Where the candles behind a scan came from: a reader must know whether prices are real. */
+export const MarketSourceInfoSchema = z
+  .object({
+    name: z.enum(["binance", "replay", "sim"]),
+    /** True for sim and replay: live trading on these prices is refused. */
+    simulated: z.boolean(),
+    banner: z.string().nullable(),
+  })
+  .strict();
+export type MarketSourceInfo = z.infer<typeof MarketSourceInfoSchema>;
+
 export const ScanMessageSchema = z
   .object({
     at: EpochMs,
+    source: MarketSourceInfoSchema,
     results: z.array(
       z
         .object({
@@ -97,6 +109,8 @@ export const BalanceStateSchema = z
     unrealized_pnl: z.number(),
     starting_balance: z.number().nonnegative(),
     drawdown_pct: z.number(),
+    /** Percentage points of drawdown left before the kill switch trips. */
+    kill_switch_distance_pct: z.number(),
     updated_at: EpochMs,
   })
   .strict();
@@ -108,8 +122,12 @@ export const TraderStatusSchema = z
     running: z.boolean(),
     /** Set while a lockfile (kill switch, circuit breaker, emergency stop) blocks new orders. */
     lock: z.looseObject({ reason: z.string().min(1), at: EpochMs }).nullable(),
-    market_source: z.enum(["binance", "replay", "sim"]),
+    market_source: MarketSourceInfoSchema,
     exchange: z.enum(["paper", "coinex"]),
+    /** Whether live trading is possible here and confirmed by the owner (what the dashboard's mode switch shows). */
+    live: z.object({ possible: z.boolean(), reason: z.string().nullable(), confirmed: z.boolean() }).strict(),
+    /** Why the account could not be read last time, or null. */
+    account_error: z.string().nullable(),
     /** Summary of the last bot cycle; its fields belong to the trader, so only the shape "object" is checked. */
     last_cycle: z.record(z.string(), z.unknown()).nullable(),
     updated_at: EpochMs,
@@ -216,5 +234,5 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameCandle: Same<z.infer<typeof CandleSchema>, Candle> = true;
 const sameUpdate: Same<z.infer<typeof CandleUpdateSchema>, CandleUpdate> = true;
 const samePosition: Same<z.infer<typeof PositionSchema>, Position> = true;
-const balanceFields: Same<Omit<BalanceState, "starting_balance" | "drawdown_pct" | "updated_at">, Balance> = true;
+const balanceFields: Same<Omit<BalanceState, "starting_balance" | "drawdown_pct" | "kill_switch_distance_pct" | "updated_at">, Balance> = true;
 void [sameCandle, sameUpdate, samePosition, balanceFields];

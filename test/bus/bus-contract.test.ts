@@ -155,7 +155,7 @@ const CHANNEL_CASES: { channel: string; message: AnyChannelMessage }[] = [
 const INVALID_MESSAGES: { channel: string; message: unknown; field: string }[] = [
   { channel: "market:candles:BTCUSDT", message: { ...sample.candleUpdate, timeframe: "15m" }, field: "timeframe" },
   { channel: "signals:ta:BTCUSDT", message: { ...sample.taResult, symbol: 5 }, field: "symbol" },
-  { channel: "signals:scan", message: { at: 1, results: [{ symbol: "BTCUSDT" }] }, field: "results.0.price" },
+  { channel: "signals:scan", message: { at: 1, source: { name: "sim", simulated: true, banner: null }, results: [{ symbol: "BTCUSDT" }] }, field: "results.0.price" },
   { channel: "trader:events", message: { ...sample.traderEvent, type: "trade_maybe" }, field: "type" },
   { channel: "trader:events", message: { type: "error", at: 1 }, field: "message" },
 ];
