@@ -64,7 +64,7 @@ describe("auth with DASHBOARD_TOKEN", () => {
     expect((await app.request("/api/trader/status", { headers: { authorization: TOKEN } })).status).toBe(401);
   });
 
-  test("login sets an HttpOnly SameSite=Strict cookie holding a random session id, not the token", async () => {
+  test("login sets an HttpOnly SameSite=Strict cookie holding a signed random session, not the token", async () => {
     const { app } = setup();
     const wrong = await login(app, "nope");
     expect(wrong.status).toBe(401);
@@ -86,6 +86,20 @@ describe("auth with DASHBOARD_TOKEN", () => {
     const out = await app.request("/logout", { method: "POST", headers: { cookie, ...SAME_ORIGIN } });
     expect(out.status).toBe(303);
     expect((await app.request("/trader", { headers: { cookie } })).status).toBe(302);
+  });
+
+  test("a session from one instance opens every instance with the same token (scale-out behind a proxy)", async () => {
+    const first = setup();
+    const second = setup();
+    const cookie = sessionCookie(await login(first.app));
+    expect((await second.app.request("/trader", { headers: { cookie } })).status).toBe(200);
+    expect((await second.app.request("/api/trader/status", { headers: { cookie } })).status).toBe(200);
+    const otherToken = setup("another-token-of-enough-length");
+    expect((await otherToken.app.request("/trader", { headers: { cookie } })).status).toBe(302);
+    // Logout revokes on the instance that served it; the others accept the cookie until it expires.
+    await first.app.request("/logout", { method: "POST", headers: { cookie, ...SAME_ORIGIN } });
+    expect((await first.app.request("/trader", { headers: { cookie } })).status).toBe(302);
+    expect((await second.app.request("/trader", { headers: { cookie } })).status).toBe(200);
   });
 
   test("the login never redirects off-site", async () => {

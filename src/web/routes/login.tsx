@@ -1,6 +1,7 @@
 /**
  * Log in with DASHBOARD_TOKEN, once per browser: the form trades the token for
- * a random session id in an HttpOnly, SameSite=Strict cookie. Failed attempts
+ * a signed session token in an HttpOnly, SameSite=Strict cookie (any instance
+ * with the same DASHBOARD_TOKEN accepts it; see sessions.ts). Failed attempts
  * are throttled; the token is compared in constant time and never echoed.
  */
 import { Hono } from "hono";
