@@ -99,6 +99,15 @@ export class PaperExchange implements Exchange {
     }
   }
 
+  /**
+   * Re-reads the account from its state file: a standby that takes over the
+   * trader lease continues the account as the previous holder left it.
+   */
+  reload(): void {
+    const saved = loadPaperState(this.statePath);
+    if (saved) this.state = saved;
+  }
+
   /** The USDT the paper account started with (the kill switch measures drawdown from it). */
   get startingBalance(): number {
     return this.state.starting_balance;

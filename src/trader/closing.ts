@@ -42,7 +42,24 @@ export async function closeWithRetries(
         at,
         exchange: exchange.name,
       });
-      ports.emit({ type: "trade_close", at, symbol: position.symbol, message, data: { reason, pnl: result.realized_pnl } });
+      // Everything a closed-trade row needs, so a reader of trader:events (a `web`
+      // instance, which has no SQLite) can show the history without the journal.
+      ports.emit({
+        type: "trade_close",
+        at,
+        symbol: position.symbol,
+        message,
+        data: {
+          reason,
+          pnl: result.realized_pnl,
+          side: position.side,
+          size: position.size,
+          entry_price: position.entry_price,
+          exit_price: result.price,
+          fee: result.fee,
+          opened_at: position.opened_at,
+        },
+      });
       return { symbol: position.symbol, ok: true, attempts: attempt, pnl: result.realized_pnl, price: result.price };
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);

@@ -12,7 +12,7 @@
  * trader_config.json to `live` is not a confirmation: the trader stays paused.
  */
 import type { TraderConfig, TraderConfigPatch, TraderMode } from "../config/schema.ts";
-import type { Exchange } from "../exchange/types.ts";
+import type { Exchange, Position } from "../exchange/types.ts";
 import { closeAll, closeWithRetries, type CloseOutcome } from "./closing.ts";
 import { runCycle, type CycleSummary } from "./cycle.ts";
 import type { CyclePorts, LockInfo, Origin, TraderEvent, TraderJournal } from "./ports.ts";
@@ -58,6 +58,8 @@ export interface ControllerDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Why this process must not trade (another process holds the trader lease); null when it may. */
   standby?: () => string | null;
+  /** Why no new positions may be opened while open ones are still managed; null when they may. */
+  openingBlocked?: () => string | null;
   /** Overrides scan_interval_minutes (tests and demos). */
   cycleIntervalMs?: number;
   accountRefreshMs?: number;
@@ -85,6 +87,22 @@ export interface PositionView {
   margin: number;
   leverage: number;
   opened_at: number;
+}
+
+/** A position as the dashboard shows it: P&L also as % of margin (the unit of TP/SL). */
+export function positionView(p: Position): PositionView {
+  return {
+    symbol: p.symbol,
+    side: p.side,
+    size: p.size,
+    entry_price: p.entry_price,
+    current_price: p.current_price,
+    pnl: p.unrealized_pnl,
+    pnl_pct: pnlPctOfMargin(p.unrealized_pnl, p.margin),
+    margin: p.margin,
+    leverage: p.leverage,
+    opened_at: p.opened_at,
+  };
 }
 
 export interface TraderStatus {
@@ -146,6 +164,23 @@ export class TraderController {
     }
     const refreshMs = this.deps.accountRefreshMs ?? 5000;
     if (refreshMs > 0) this.accountTimer = setInterval(() => void this.refreshAccount(), refreshMs);
+  }
+
+  /**
+   * Re-reads trader_state.json and the lockfile and follows them: a standby
+   * process that takes over the trader lease resumes what the owner last chose
+   * on the process it replaces (they share the data dir), not what it read at
+   * its own boot. Runs a cycle now when the trader is ON.
+   */
+  async resumeFromDisk(): Promise<void> {
+    this.state = await this.deps.state.load();
+    this.cachedLock = await this.deps.lockFile.read();
+    if (this.state.running) this.scheduleNext(0);
+    else if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.notify("status");
   }
 
   /** Stops timers (server shutdown); does not change what the owner chose. */
@@ -398,6 +433,7 @@ export class TraderController {
   private cyclePorts(): CyclePorts {
     return {
       standby: this.deps.standby,
+      openingBlocked: this.deps.openingBlocked,
       readConfig: async () => {
         const config = await this.deps.config.read();
         await this.forgetLiveConfirmationUnless(config.mode);
@@ -472,18 +508,7 @@ export class TraderController {
         drawdown_pct: kill.drawdown_pct,
         kill_switch_distance_pct: kill.distance_pct,
       };
-      this.positions = positions.map((p) => ({
-        symbol: p.symbol,
-        side: p.side,
-        size: p.size,
-        entry_price: p.entry_price,
-        current_price: p.current_price,
-        pnl: p.unrealized_pnl,
-        pnl_pct: pnlPctOfMargin(p.unrealized_pnl, p.margin),
-        margin: p.margin,
-        leverage: p.leverage,
-        opened_at: p.opened_at,
-      }));
+      this.positions = positions.map(positionView);
       this.accountError = null;
     } catch (error) {
       this.accountError = `${exchange.name}: ${errorText(error)}`;

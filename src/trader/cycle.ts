@@ -6,7 +6,8 @@
  *  3. balance and positions;
  *  4. kill switch: drawdown ≥ threshold → close all, lock, pause;
  *  5. TP/SL per position (P&L % of margin);
- *  6. lockfile set → no new orders (closing still allowed above);
+ *  6. opening blocked (Redis unreachable, see CyclePorts.openingBlocked) or
+ *     lockfile set → no new orders (closing still allowed above);
  *  7. signals → whitelist/blacklist → max positions → size → market order with a
  *     deterministic client_id, never a second order for a decision already made.
  * Every exchange call goes through the circuit breaker: N consecutive failures
@@ -102,6 +103,11 @@ export async function runCycle(ports: CyclePorts, breaker: CircuitBreaker): Prom
     }
   };
 
+  const snapshotEquity = async () => {
+    const after = await guarded("balance", () => exchange.getBalance());
+    ports.journal.equitySnapshot({ at: ports.now(), equity: after.equity, available: after.available, margin: after.margin, unrealized_pnl: after.unrealized_pnl, mode: config.mode });
+  };
+
   try {
     const balance = await guarded("balance", () => exchange.getBalance());
     let positions = await guarded("positions", () => exchange.getPositions());
@@ -130,7 +136,13 @@ export async function runCycle(ports: CyclePorts, breaker: CircuitBreaker): Prom
     }
     if (summary.actions.length > 0) positions = await guarded("positions", () => exchange.getPositions());
 
-    // 6–7. Signals and new orders.
+    // 6–7. Signals and new orders — unless opening is blocked (protect-only: what is open stays managed above).
+    const blocked = ports.openingBlocked?.() ?? null;
+    if (blocked) {
+      summary.skipped = `no new positions: ${blocked}`;
+      await snapshotEquity();
+      return finish();
+    }
     const coins = ports.coins(config);
     summary.scanned = coins.length;
     const signals = findSignals(coins, config);
@@ -172,12 +184,11 @@ export async function runCycle(ports: CyclePorts, breaker: CircuitBreaker): Prom
         exchange: exchange.name, mode: config.mode, at,
       });
       ports.journal.log("signal", `Signal ${label}: acted`, { ...signalData, acted: true, skip_reason: null, client_id: clientId });
-      ports.emit({ type: "trade_open", at, symbol: signal.symbol, message, data: { side: signal.side, amount: order.amount, price: order.price, leverage } });
+      ports.emit({ type: "trade_open", at, symbol: signal.symbol, message, data: { side: signal.side, amount: order.amount, price: order.price, leverage, fee: order.fee } });
       summary.actions.push(`opened ${signal.side} ${signal.symbol}`);
     }
 
-    const after = await guarded("balance", () => exchange.getBalance());
-    ports.journal.equitySnapshot({ at: ports.now(), equity: after.equity, available: after.available, margin: after.margin, unrealized_pnl: after.unrealized_pnl, mode: config.mode });
+    await snapshotEquity();
   } catch (error) {
     // Exchange failures were already logged by `guarded`; the cycle stops and the next one starts fresh.
     summary.skipped = error instanceof CircuitOpen ? error.message : `stopped after an exchange error (${summary.errors.at(-1) ?? String(error)})`;

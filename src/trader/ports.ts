@@ -71,6 +71,12 @@ export interface CyclePorts {
    * any exchange call, like paused.
    */
   standby?(): string | null;
+  /**
+   * Why no new position may be opened although open ones are still looked after
+   * (kill switch, TP/SL run): e.g. Redis is unreachable, so this process cannot
+   * confirm it is still the only trader. Null when opening is allowed.
+   */
+  openingBlocked?(): string | null;
   /** Reads trader_config.json (the last good config if the file is currently invalid). */
   readConfig(): Promise<TraderConfig>;
   /** The exchange to trade on for a mode, or why trading in that mode is impossible now. */

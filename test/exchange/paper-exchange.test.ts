@@ -307,3 +307,16 @@ describe("PaperExchange idempotency and persistence", () => {
     expect((await ex.getClosedPositions(1)).map((c) => c.symbol)).toEqual(["ETHUSDT"]);
   });
 });
+
+describe("reload (a standby trader taking over the same data dir)", () => {
+  test("continues the account as the other process left it", async () => {
+    prices.set("SOLUSDT", 100);
+    const holder = paper();
+    const standby = paper();
+    await holder.placeMarketOrder(order());
+    expect(await standby.getPositions()).toEqual([]);
+    standby.reload();
+    expect(await standby.getPositions()).toEqual(await holder.getPositions());
+    expect(await standby.getBalance()).toEqual(await holder.getBalance());
+  });
+});

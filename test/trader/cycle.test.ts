@@ -160,4 +160,27 @@ describe("standby", () => {
     expect(exchange.calls).toEqual([]);
     expect(summary.skipped).toBe("standby: another trader process holds lease:trader:paper");
   });
+
+  test("opening blocked (Redis unreachable): TP/SL still close, but nothing new opens", async () => {
+    const exchange = new ScriptedExchange();
+    exchange.positions = [
+      { symbol: "XRPUSDT", side: "long", size: 1, entry_price: 100, current_price: 125, unrealized_pnl: 25, margin: 100, leverage: 1, opened_at: 0 },
+    ];
+    const h = makePorts(exchange, { mode: "dry-run", tp_pct: 20, max_positions: 3 }, hot);
+    h.ports.openingBlocked = () => "Redis unreachable";
+    const summary = await runCycle(h.ports, new CircuitBreaker());
+    expect(h.events.filter((e) => e.type === "tp_hit").map((e) => e.symbol)).toEqual(["XRPUSDT"]);
+    expect(exchange.positions).toEqual([]);
+    expect(exchange.calls).not.toContain("placeMarketOrder");
+    expect(h.journal.opened).toEqual([]);
+    expect(summary.skipped).toBe("no new positions: Redis unreachable");
+  });
+
+  test("the same cycle with opening allowed does open (the block above is what stopped it)", async () => {
+    const exchange = new ScriptedExchange();
+    const h = makePorts(exchange, { mode: "dry-run", max_positions: 3 }, hot);
+    h.ports.openingBlocked = () => null;
+    await runCycle(h.ports, new CircuitBreaker());
+    expect(h.journal.opened).toHaveLength(3);
+  });
 });
