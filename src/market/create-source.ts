@@ -73,6 +73,13 @@ export async function createMarketSource(
   }
 }
 
+/** A Binance US source without the reachability probe (a web instance's fallback while Redis is down). */
+export function createBinanceSource(options: { symbols: readonly string[]; clock?: Clock; binance?: BinanceOptions }): BinanceSource {
+  const clock = options.clock ?? systemClock;
+  const symbols = validateSymbols(options.symbols, "market symbols");
+  return new BinanceSource({ ...options.binance, client: binanceClient(options.binance, clock), symbols, clock });
+}
+
 function binanceClient(options: BinanceOptions = {}, clock: Clock): BinanceUsClient {
   return new BinanceUsClient({
     baseUrl: options.baseUrl,
