@@ -21,6 +21,7 @@
  * |                     | COINEX_ACCESS_ID / COINEX_SECRET_KEY | (none) |
  * |                     | CYCLE_INTERVAL_MS        | (none: scan_interval_minutes) |
  * |                     | SIM_TICK_MS              | 1000                  |
+ * |                     | LEASE_TTL_MS             | 15000 (role leases in Redis) |
  */
 import { z } from "zod";
 
@@ -41,6 +42,8 @@ const SettingsSchema = z.object({
   dashboardToken: z.string().min(16, "DASHBOARD_TOKEN must be at least 16 characters").nullable(),
   cycleIntervalMs: z.coerce.number().int().min(100).nullable(),
   simTickMs: z.coerce.number().int().min(10),
+  /** How long a role lease (lease:ta, lease:trader:…) outlives its holder: a standby takes over within about this long. */
+  leaseTtlMs: z.coerce.number().int().min(1000).max(300_000),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -79,6 +82,7 @@ export function parseSettings(args: string[], env: Record<string, string | undef
     dashboardToken: env.DASHBOARD_TOKEN || null,
     cycleIntervalMs: env.CYCLE_INTERVAL_MS || null,
     simTickMs: env.SIM_TICK_MS ?? 1000,
+    leaseTtlMs: env.LEASE_TTL_MS ?? 15_000,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -116,11 +120,15 @@ Options (env in parentheses):
   --exchange E        auto | paper | coinex (EXCHANGE, auto: coinex when credentials are set)
   --data-dir DIR      SQLite record, trader_state.json, lockfile, paper account (DATA_DIR, ./data)
   --config FILE       trader_config.json to read and hot-reload (TRADER_CONFIG, ./trader_config.json)
-  --role R            all | ta | trader | web (ROLE, all); roles other than all need Redis
+  --role R            all | ta | trader | web (ROLE, all); roles other than all need Redis:
+                        ta     fetches candles and computes TA (one at a time: lease:ta)
+                        trader trades on the TA from Redis (one per account: lease:trader:…)
+                        web    dashboard from Redis, read-only, calls no exchange
   --redis URL         redis://host:port/db (REDIS_URL); without it an in-process bus is used
   --symbols A,B       override the 29-coin list (SYMBOLS)
   --replay-dir DIR    recorded candles for --market replay (REPLAY_DIR)
   --paper-balance N   paper account starting balance in USDT (PAPER_STARTING_BALANCE, 10000)
 Environment only: DASHBOARD_TOKEN, COINEX_ACCESS_ID, COINEX_SECRET_KEY, BINANCE_BASE_URL,
-  COINEX_BASE_URL, CYCLE_INTERVAL_MS (override the scan interval), SIM_TICK_MS, LOG_LEVEL.
+  COINEX_BASE_URL, CYCLE_INTERVAL_MS (override the scan interval), SIM_TICK_MS, LOG_LEVEL,
+  LEASE_TTL_MS (15000: a standby ta/trader takes over within about this long).
 `;

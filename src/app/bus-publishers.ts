@@ -3,7 +3,7 @@
  * channels (src/bus/keys.ts). The TA side: every candle on
  * market:candles:{symbol}; per changed coin the candle caches, ta:latest and
  * signals:ta; one signals:scan per batch. The trader side: state:* after every
- * change and cycle, and trade opens/closes, TP/SL hits and errors on
+ * change and cycle (and every 10 s as a heartbeat), and trade opens/closes, TP/SL hits and errors on
  * trader:events. The bus never throws into us during a Redis outage; a write
  * it refuses (a payload bug) is logged once per kind, never fatal.
  */
@@ -16,8 +16,13 @@ import type { TraderController } from "../trader/controller.ts";
 import type { MarketPipeline } from "./market-pipeline.ts";
 
 const log = logger("bus");
-/** Candles kept in each cache key: enough for a web instance to draw and re-derive TA. */
-const CACHED_CANDLES = 200;
+/**
+ * Candles kept in each cache key: enough for a web or trader instance to
+ * re-derive TA and the base score (whose 24h figures need 288 + 1 5m candles).
+ */
+const CACHED_CANDLES = 300;
+/** How often the trader state is republished without a change; readers call it stale after 30 s. */
+export const STATE_HEARTBEAT_MS = 10_000;
 
 export function publishMarket(bus: Bus, market: MarketPipeline, useTaSignals: () => boolean): () => void {
   const report = onceLogger();
@@ -128,7 +133,11 @@ export function publishTrader(bus: Bus, controller: TraderController): () => voi
   });
   publishState();
   const offReconnect = bus.onReconnect(publishState);
+  // A heartbeat even when nothing changes (trader OFF, no cycles), so a reader can
+  // tell a quiet trader from a dead one by state:trader:status.updated_at.
+  const heartbeat = setInterval(publishState, STATE_HEARTBEAT_MS);
   return () => {
+    clearInterval(heartbeat);
     if (pending) clearTimeout(pending);
     offChange();
     offEvent();

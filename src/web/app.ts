@@ -4,7 +4,8 @@
  * WebSocket (/ws), /health, /login and the static assets.
  *
  * Middleware order: secure headers → loopback Host guard (without a token) →
- * body limit → same-origin check on every mutation → auth → routes.
+ * body limit → same-origin check on every mutation → auth → (in a read-only
+ * `web` instance) refusal of every control → routes.
  *
  * Live updates use htmx 2 with the htmx-ext-ws extension (both installed):
  * its messages are applied as out-of-band swaps by element id, so a push is
@@ -36,6 +37,7 @@ import { traderForms } from "./routes/trader-forms.tsx";
 import { requireAuth } from "./security/auth.ts";
 import { dashboardSecureHeaders, noStoreByDefault } from "./security/headers.ts";
 import { loopbackHostOnly } from "./security/host-check.ts";
+import { refuseControls } from "./security/read-only.ts";
 import { sameOriginMutations } from "./security/same-origin.ts";
 import { SessionStore } from "./security/sessions.ts";
 import type { PageShell } from "../../views/pages.tsx";
@@ -80,7 +82,7 @@ export function createApp(deps: WebDeps, options: CreateAppOptions = {}): Dashbo
     }),
     deps.market.onChange((symbols) => live.changed(["market", "coins", ...symbols.map((s) => `coin:${s}`)])),
   ];
-  const sessions = options.sessions ?? new SessionStore();
+  const sessions = options.sessions ?? new SessionStore({ secret: token ?? undefined });
   const { upgradeWebSocket, websocket } = createBunWebSocket();
 
   const app = new Hono();
@@ -90,6 +92,7 @@ export function createApp(deps: WebDeps, options: CreateAppOptions = {}): Dashbo
   app.use("*", bodyLimit({ maxSize: BODY_LIMIT_BYTES, onError: (c) => c.json({ error: `request body larger than ${BODY_LIMIT_BYTES / 1024} KB` }, 413) }));
   app.use("*", sameOriginMutations());
   app.use("*", requireAuth({ token, sessions }));
+  if (deps.readOnly) app.use("*", refuseControls(deps.readOnly));
 
   app.get("/health", (c) => c.json(deps.health()));
   app.route("/", staticRoutes(assets));

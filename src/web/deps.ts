@@ -51,8 +51,34 @@ export interface RecordView {
   equityCurve(limit: number): EquityPoint[];
 }
 
+/**
+ * What the web layer calls on the trader: the TraderController itself in the
+ * processes that trade, or a read-only mirror of its state from Redis in a
+ * `web` instance (src/app/remote-trader.ts).
+ */
+export type TraderPort = Pick<
+  TraderController,
+  | "status"
+  | "onChange"
+  | "start"
+  | "stop"
+  | "pause"
+  | "setMode"
+  | "updateConfig"
+  | "emergencyStop"
+  | "clearLock"
+  | "closePosition"
+  | "closeAllPositions"
+  | "runCycleNow"
+>;
+
 export interface WebDeps {
-  controller: TraderController;
+  controller: TraderPort;
+  /**
+   * Set in a `web` instance: every control is refused with this message (503),
+   * because the controls belong to the one trader process. Pages stay readable.
+   */
+  readOnly?: string | null;
   market: MarketView;
   record: RecordView;
   /** GET /health body. */

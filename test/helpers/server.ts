@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { startServer, type RunningServer } from "../../src/app/start-server.ts";
 import { setQuiet } from "../../src/log.ts";
 import type { Settings } from "../../src/settings.ts";
+import { jsonClient } from "./http.ts";
 
 export interface TestServer extends RunningServer {
   dataDir: string;
@@ -24,19 +25,7 @@ export async function startTestServer(overrides: Partial<Settings> & { dataDir?:
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "trader-it-"));
   const configPath = overrides.configPath ?? join(dataDir, "trader_config.json");
   const server = await startServer({ market: "sim", exchange: "paper", port: 0, host: "127.0.0.1", simTickMs: 200, ...overrides, dataDir, configPath });
-  const request = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(server.url + path, {
-      method,
-      headers: { "content-type": "application/json", origin: server.url },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    let parsed: any = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {}
-    return { status: response.status, body: parsed };
-  };
+  const request = jsonClient(server.url);
   return {
     ...server,
     dataDir,
@@ -50,13 +39,4 @@ export async function startTestServer(overrides: Partial<Settings> & { dataDir?:
   };
 }
 
-/** Polls until `check` returns a truthy value or the deadline passes (then throws with `what`). */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 5000, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
+export { waitFor } from "./wait.ts";

@@ -1,0 +1,51 @@
+/**
+ * The two ways a process gets its market view (a MarketPipeline: candles →
+ * TA + base score per coin):
+ *  - local: fetch candles itself (Binance US, or sim/replay) — roles all and ta;
+ *  - from the bus: candles the ta process published in Redis — roles trader
+ *    and web. The web role may fall back to fetching Binance US directly while
+ *    Redis is unreachable (a dashboard must keep showing prices); the trader
+ *    does not need to: without Redis it cannot hold its lease and does not trade.
+ */
+import type { Bus } from "../bus/bus.ts";
+import { BusMarketSource } from "../market/bus-source.ts";
+import { CandleStore } from "../market/candle-store.ts";
+import { createBinanceSource, createMarketSource } from "../market/create-source.ts";
+import { FailoverMarketSource } from "../market/failover-source.ts";
+import { MarketFeed } from "../market/market-feed.ts";
+import type { MarketSource } from "../market/source.ts";
+import type { Settings } from "../settings.ts";
+import { MarketPipeline } from "./market-pipeline.ts";
+
+export async function startLocalMarket(settings: Settings, symbols: string[]): Promise<MarketPipeline> {
+  const source = await createMarketSource(settings.market, {
+    symbols,
+    binance: { baseUrl: settings.binanceBaseUrl },
+    sim: { tickMs: settings.simTickMs },
+    ...(settings.market === "replay" ? { replay: { dir: settings.replayDir ?? undefined } } : {}),
+  });
+  return startPipeline(source, symbols);
+}
+
+export async function startBusMarket(
+  bus: Bus,
+  settings: Settings,
+  symbols: string[],
+  options: { fallbackToBinance: boolean },
+): Promise<MarketPipeline> {
+  const fromBus = new BusMarketSource(bus, { symbols });
+  const source = options.fallbackToBinance
+    ? new FailoverMarketSource({
+        bus,
+        primary: fromBus,
+        backup: () => createBinanceSource({ symbols, binance: { baseUrl: settings.binanceBaseUrl } }),
+      })
+    : fromBus;
+  return startPipeline(source, symbols);
+}
+
+async function startPipeline(source: MarketSource, symbols: string[]): Promise<MarketPipeline> {
+  const market = new MarketPipeline(new MarketFeed(source, new CandleStore()), symbols);
+  await market.start();
+  return market;
+}
