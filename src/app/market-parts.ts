@@ -15,7 +15,8 @@ import { FailoverMarketSource } from "../market/failover-source.ts";
 import { MarketFeed } from "../market/market-feed.ts";
 import type { MarketSource } from "../market/source.ts";
 import type { Settings } from "../settings.ts";
-import { MarketPipeline } from "./market-pipeline.ts";
+import { BusTaFeed } from "./bus-ta-feed.ts";
+import { MarketPipeline, type TaFeed } from "./market-pipeline.ts";
 
 export async function startLocalMarket(settings: Settings, symbols: string[]): Promise<MarketPipeline> {
   const source = await createMarketSource(settings.market, {
@@ -41,11 +42,14 @@ export async function startBusMarket(
         backup: () => createBinanceSource({ symbols, binance: { baseUrl: settings.binanceBaseUrl } }),
       })
     : fromBus;
-  return startPipeline(source, symbols);
+  // The ta process's own results win over our recomputation from the cached candles.
+  const ta = new BusTaFeed(bus, symbols);
+  await ta.start();
+  return startPipeline(source, symbols, ta);
 }
 
-async function startPipeline(source: MarketSource, symbols: string[]): Promise<MarketPipeline> {
-  const market = new MarketPipeline(new MarketFeed(source, new CandleStore()), symbols);
+async function startPipeline(source: MarketSource, symbols: string[], ta?: TaFeed): Promise<MarketPipeline> {
+  const market = new MarketPipeline(new MarketFeed(source, new CandleStore()), symbols, { ta });
   await market.start();
   return market;
 }

@@ -11,10 +11,19 @@ import type { MarketSourceStatus } from "../market/source.ts";
 import { CoinAnalyzer, type CoinSnapshot } from "../scanner/analyzer.ts";
 import { compositeScore } from "../scanner/composite.ts";
 import { logger } from "../log.ts";
+import type { TaResult } from "../ta/result.ts";
 import type { ScoredCoin } from "../trader/signals.ts";
 import type { MarketView } from "../web/deps.ts";
 
 const log = logger("market");
+
+/** TA computed elsewhere (the ta process, via the bus) for coins this pipeline also tracks. */
+export interface TaFeed {
+  latest(symbol: string): TaResult | null;
+  /** Called with the symbol whose result changed. */
+  onUpdate(listener: (symbol: string) => void): () => void;
+  stop?(): void;
+}
 
 export class MarketPipeline implements MarketView {
   private readonly analyzers = new Map<string, CoinAnalyzer>();
@@ -28,10 +37,11 @@ export class MarketPipeline implements MarketView {
   constructor(
     private readonly feed: MarketFeed,
     private readonly symbolList: readonly string[],
-    private readonly notifyMs = 250,
+    private readonly options: { notifyMs?: number; ta?: TaFeed } = {},
   ) {
     for (const symbol of symbolList) this.analyzers.set(symbol, new CoinAnalyzer(symbol));
     feed.onUpdate((update) => this.apply(update));
+    options.ta?.onUpdate((symbol) => this.changed(symbol));
   }
 
   /** Loads history into every analyzer, then starts the live loops. */
@@ -42,6 +52,7 @@ export class MarketPipeline implements MarketView {
 
   stop(): void {
     this.feed.stop();
+    this.options.ta?.stop?.();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
   }
@@ -53,7 +64,8 @@ export class MarketPipeline implements MarketView {
   coin(symbol: string): CoinSnapshot | null {
     if (!this.cache.has(symbol)) {
       const analyzer = this.analyzers.get(symbol);
-      this.cache.set(symbol, analyzer ? analyzer.snapshot() : null);
+      const own = analyzer?.snapshot() ?? null;
+      this.cache.set(symbol, own ? this.withFedTa(own) : null);
     }
     return this.cache.get(symbol) ?? null;
   }
@@ -117,10 +129,24 @@ export class MarketPipeline implements MarketView {
       this.badSymbols.add(update.symbol);
       return;
     }
-    this.cache.delete(update.symbol);
-    this.dirty.add(update.symbol);
     for (const listener of this.candleListeners) listener(update);
-    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.notifyMs);
+    this.changed(update.symbol);
+  }
+
+  private changed(symbol: string): void {
+    this.cache.delete(symbol);
+    this.dirty.add(symbol);
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.options.notifyMs ?? 250);
+  }
+
+  /**
+   * The fed TA replaces our own when it is for the same newest 5m candle or a
+   * newer one; an older one (the ta process stalled or died) does not, so the
+   * view never goes back in time and heals itself from our own computation.
+   */
+  private withFedTa(snapshot: CoinSnapshot): CoinSnapshot {
+    const fed = this.options.ta?.latest(snapshot.symbol);
+    return fed && fed.timestamp >= snapshot.ta.timestamp ? { ...snapshot, ta: fed } : snapshot;
   }
 
   private flush(): void {

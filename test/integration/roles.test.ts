@@ -67,6 +67,9 @@ describe("web role", () => {
     // The sim's prices reach the web through Redis: same coin, same newest 5m close.
     const price = (symbol: string) => web.market.coin(symbol)?.price;
     await waitFor("BTC price to match the ta's", () => price("BTCUSDT") === ta.market()?.coin("BTCUSDT")?.price, 5000);
+    // TA is the ta process's own (computed on its full history), not a recomputation from the ~300 cached candles.
+    const taOf = (coin: { ta: unknown } | null | undefined) => JSON.stringify(coin?.ta ?? null);
+    await waitFor("the web's BTC TA to equal the ta's", () => taOf(web.market.coin("BTCUSDT")) === taOf(ta.market()?.coin("BTCUSDT")), 5000, 5);
     const health = await call(web.url, "GET", "/health");
     expect(health.body).toMatchObject({ role: "web", redis_connected: true, market_source: "sim", simulated: true });
     expect(binance.requests).toEqual([]);
