@@ -60,6 +60,8 @@ export class RedisBus implements Bus {
   private readonly registry: SubscriptionRegistry;
   private readonly remembered = new Map<string, Remembered>();
   private readonly reconnectListeners = new Set<() => void>();
+  /** False from the subscriber's close until its subscriptions are made again after "ready". */
+  private subscriptionsRestored = false;
   private readonly readyWaiters = new Set<() => void>();
   private readonly log: Logger;
   private readonly now: () => number;
@@ -93,7 +95,15 @@ export class RedisBus implements Bus {
       connection.on("close", () => this.markDown("connection closed"));
     }
     this.client.on("ready", () => this.checkUp());
-    this.subscriber.on("ready", () => void this.restoreSubscriptions().then(() => this.checkUp()));
+    // Up only once the subscriptions are back: a reconnect listener that publishes
+    // (or a reader that trusts isConnected) must not race the re-subscribe.
+    this.subscriber.on("close", () => (this.subscriptionsRestored = false));
+    this.subscriber.on("ready", () =>
+      void this.restoreSubscriptions().then(() => {
+        this.subscriptionsRestored = this.subscriber.status === "ready";
+        this.checkUp();
+      }),
+    );
     this.subscriber.on("message", (channel: string, raw: string) => {
       const group = this.registry.channelGroup(channel);
       if (group) this.registry.deliver(group, channel, raw);
@@ -166,7 +176,7 @@ export class RedisBus implements Bus {
 
   isConnected(): boolean {
     return (
-      !this.closed && this.outage === null && this.client.status === "ready" && this.subscriber.status === "ready"
+      !this.closed && this.outage === null && this.client.status === "ready" && this.subscriber.status === "ready" && this.subscriptionsRestored
     );
   }
 
@@ -239,7 +249,7 @@ export class RedisBus implements Bus {
 
   /** Runs on every "ready": wakes `ready()` callers and, after an outage, writes state back. */
   private checkUp(): void {
-    if (this.closed || this.client.status !== "ready" || this.subscriber.status !== "ready") return;
+    if (this.closed || this.client.status !== "ready" || this.subscriber.status !== "ready" || !this.subscriptionsRestored) return;
     if (this.outage !== null) {
       void this.recover();
       return;
