@@ -21,7 +21,7 @@ const log = logger("bus");
  * re-derive TA and the base score (whose 24h figures need 288 + 1 5m candles).
  */
 const CACHED_CANDLES = 300;
-/** How often the trader state is republished without a change; readers call it stale after 30 s. */
+/** How often the trader state is republished without a change; remote-trader.ts calls it stale after three missed. */
 export const STATE_HEARTBEAT_MS = 10_000;
 
 export function publishMarket(bus: Bus, market: MarketPipeline, useTaSignals: () => boolean): () => void {

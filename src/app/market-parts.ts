@@ -8,6 +8,8 @@
  *    does not need to: without Redis it cannot hold its lease and does not trade.
  */
 import type { Bus } from "../bus/bus.ts";
+import { RedisBus } from "../bus/redis-bus.ts";
+import { SharedPubSubGuard } from "../bus/shared-pubsub-guard.ts";
 import { BusMarketSource } from "../market/bus-source.ts";
 import { CandleStore } from "../market/candle-store.ts";
 import { createBinanceSource, createMarketSource } from "../market/create-source.ts";
@@ -34,7 +36,10 @@ export async function startBusMarket(
   symbols: string[],
   options: { fallbackToBinance: boolean },
 ): Promise<MarketPipeline> {
-  const fromBus = new BusMarketSource(bus, { symbols });
+  // Redis pub/sub spans databases: if another environment shares the server, its candles could mix with ours.
+  const guard = bus instanceof RedisBus ? new SharedPubSubGuard(bus) : null;
+  await guard?.start();
+  const fromBus = new BusMarketSource(bus, { symbols, untrusted: () => guard?.problem() ?? null });
   const source = options.fallbackToBinance
     ? new FailoverMarketSource({
         bus,

@@ -34,6 +34,7 @@ import {
 import type { CycleSummary } from "../trader/cycle.ts";
 import type { LockInfo, Origin } from "../trader/ports.ts";
 import type { RecordView, TraderPort } from "../web/deps.ts";
+import { STATE_HEARTBEAT_MS } from "./bus-publishers.ts";
 import { RemoteRecord, type RemoteRecordLimits } from "./remote-record.ts";
 
 const log = logger("remote-trader");
@@ -44,7 +45,7 @@ export const READ_ONLY_MESSAGE =
 export interface RemoteTraderOptions {
   /** How often the state keys are read (default 1000 ms). */
   pollMs?: number;
-  /** state:trader:status older than this counts as nobody publishing (default 30 000 ms; the trader republishes every few seconds). */
+  /** state:trader:status older than this counts as nobody publishing (default three missed heartbeats: 30 000 ms). */
   staleAfterMs?: number;
   /** Clock compared with the trader's `updated_at` (ms since the epoch). */
   now?: () => number;
@@ -53,6 +54,9 @@ export interface RemoteTraderOptions {
   /** Bounds of the record rebuilt from events. */
   recordLimits?: RemoteRecordLimits;
 }
+
+/** A trader that missed this many heartbeats in a row is taken as gone. */
+const STALE_AFTER_HEARTBEATS = 3;
 
 /** Shown while no trader has said where its prices come from: assume they are not real. */
 const UNKNOWN_MARKET = { name: "unknown", simulated: true, banner: null } as const;
@@ -106,7 +110,7 @@ export class RemoteTrader implements TraderPort {
     options: RemoteTraderOptions = {},
   ) {
     this.pollMs = positive(options.pollMs ?? 1000, "pollMs");
-    this.staleAfterMs = positive(options.staleAfterMs ?? 30_000, "staleAfterMs");
+    this.staleAfterMs = positive(options.staleAfterMs ?? STALE_AFTER_HEARTBEATS * STATE_HEARTBEAT_MS, "staleAfterMs");
     this.now = options.now ?? Date.now;
     this.readOnlyMessage = options.readOnlyMessage ?? READ_ONLY_MESSAGE;
     this.events = new RemoteRecord(options.recordLimits);

@@ -39,6 +39,12 @@ export interface BusMarketSourceOptions {
   /** Clock for status().lastUpdate, ms since the epoch. Default Date.now. */
   now?: () => number;
   log?: Logger;
+  /**
+   * Why the channels cannot be trusted (another environment on the same Redis
+   * server: src/bus/shared-pubsub-guard.ts), or null. While set, the prices
+   * count as simulated, whatever the scan says, and the banner says why.
+   */
+  untrusted?: () => string | null;
 }
 
 interface SeriesState {
@@ -59,6 +65,7 @@ export class BusMarketSource implements MarketSource {
   private readonly symbolSet: ReadonlySet<string>;
   private readonly now: () => number;
   private readonly log: Logger;
+  private readonly untrusted: () => string | null;
   /** What was handed on, so overlapping cache reads do not resend old candles. */
   private readonly gate = new SeriesGate();
   private readonly series = new Map<string, SeriesState>();
@@ -82,6 +89,7 @@ export class BusMarketSource implements MarketSource {
     this.symbolSet = new Set(this.symbols);
     this.now = options.now ?? Date.now;
     this.log = options.log ?? logger("market");
+    this.untrusted = options.untrusted ?? (() => null);
   }
 
   /** Where the ta process gets its prices, from the latest scan; "sim" until one arrives. */
@@ -139,14 +147,15 @@ export class BusMarketSource implements MarketSource {
 
   status(): MarketSourceStatus {
     const connected = this.bus.isConnected();
-    const scanBanner = this.info === null ? WAITING_FOR_TA_BANNER : this.info.banner;
+    const distrust = this.untrusted();
+    const scanBanner = distrust ?? (this.info === null ? WAITING_FOR_TA_BANNER : this.info.banner);
     const problems = [...this.problems.values()];
     const newest = problems[problems.length - 1] ?? null;
     const problem = newest && problems.length > 1 ? `${newest} (and ${problems.length - 1} more)` : newest;
     return {
       source: this.name,
-      // Fail safe: no scan yet means nobody has said these prices are real.
-      simulated: this.info?.simulated ?? true,
+      // Fail safe: no scan yet, or channels another environment shares, means nobody can say these prices are real.
+      simulated: distrust !== null || (this.info?.simulated ?? true),
       banner: connected ? scanBanner : [REDIS_DOWN_NOTE, scanBanner].filter(Boolean).join(" — "),
       lastUpdate: { ...this.lastUpdate },
       lastError: connected ? problem : REDIS_DOWN_NOTE,
