@@ -121,6 +121,41 @@ describe("dashboard in chromium", () => {
     await page.close();
   }, 30_000);
 
+  test("a push that replaces a form while its request is in flight does not break the form's answer", async () => {
+    // The race that made CI red: the WebSocket push of a change lands before the
+    // form's own answer. htmx then resolves the answer's out-of-band fragments
+    // against the detached old form and logs htmx:oobErrorNoTarget. Here the
+    // answer is held until the push has replaced the panel, so the order is forced.
+    const { page, errors } = await openPage("/trader");
+    await waitForLive(page);
+    const versionBefore = await page.getAttribute("#config-panel", "data-v");
+    await page.route("**/trader/config", async (route) => {
+      const response = await route.fetch();
+      // Wait until the pushed copy of the saved config has reached the page (the
+      // form is not replaced by it while its request is in flight: the push waits).
+      await page.waitForFunction(() => (window as unknown as { lastPush?: number }).lastPush !== undefined);
+      await route.fulfill({ response });
+    });
+    await page.evaluate(() => {
+      document.addEventListener("htmx:wsAfterMessage", () => ((window as unknown as { lastPush: number }).lastPush = Date.now()));
+    });
+    const before = server.controller.status().config;
+    const leverage = before.max_leverage === 9 ? 11 : 9;
+    await page.fill('form#config input[name="max_leverage"]', String(leverage));
+    await page.click('form#config button[type="submit"]');
+    await page.locator("#flash", { hasText: "Config saved" }).waitFor();
+    expect(server.controller.status().config.max_leverage).toBe(leverage);
+    // The page ends with the saved value, newer than what it had, and no htmx error.
+    await page.waitForFunction(
+      (value) => (document.querySelector('form#config input[name="max_leverage"]') as HTMLInputElement | null)?.value === value,
+      String(leverage),
+    );
+    expect(await page.getAttribute("#config-panel", "data-v")).not.toBe(versionBefore);
+    expect(errors).toEqual([]);
+    await page.unroute("**/trader/config");
+    await page.close();
+  }, 30_000);
+
   test("positions opened through the API appear on an open page without a reload; Emergency Stop empties the table", async () => {
     const { page, errors } = await openPage("/trader");
     await waitForLive(page);
