@@ -20,6 +20,7 @@
  * |                     | DASHBOARD_TOKEN          | (none: no auth, loopback only) |
  * |                     | COINEX_ACCESS_ID / COINEX_SECRET_KEY | (none) |
  * |                     | CYCLE_INTERVAL_MS        | (none: scan_interval_minutes) |
+ * |                     | CLOSE_RETRY_DELAY_MS     | 1000 (first wait between close retries) |
  * |                     | SIM_TICK_MS              | 1000                  |
  * |                     | LEASE_TTL_MS             | 15000 (role leases in Redis) |
  */
@@ -41,6 +42,8 @@ const SettingsSchema = z.object({
   coinexBaseUrl: z.string().url(),
   dashboardToken: z.string().min(16, "DASHBOARD_TOKEN must be at least 16 characters").nullable(),
   cycleIntervalMs: z.coerce.number().int().min(100).nullable(),
+  /** First wait between close retries (then 2×, 3×); the closing duty starts at 5× this and doubles. */
+  closeRetryDelayMs: z.coerce.number().int().min(1).max(60_000),
   simTickMs: z.coerce.number().int().min(10),
   /** How long a role lease (lease:ta, lease:trader:…) outlives its holder: a standby takes over within about this long. */
   leaseTtlMs: z.coerce.number().int().min(1000).max(300_000),
@@ -81,6 +84,7 @@ export function parseSettings(args: string[], env: Record<string, string | undef
     coinexBaseUrl: env.COINEX_BASE_URL || "https://api.coinex.com/v2",
     dashboardToken: env.DASHBOARD_TOKEN || null,
     cycleIntervalMs: env.CYCLE_INTERVAL_MS || null,
+    closeRetryDelayMs: env.CLOSE_RETRY_DELAY_MS ?? 1000,
     simTickMs: env.SIM_TICK_MS ?? 1000,
     leaseTtlMs: env.LEASE_TTL_MS ?? 15_000,
   };
@@ -129,6 +133,6 @@ Options (env in parentheses):
   --replay-dir DIR    recorded candles for --market replay (REPLAY_DIR)
   --paper-balance N   paper account starting balance in USDT (PAPER_STARTING_BALANCE, 10000)
 Environment only: DASHBOARD_TOKEN, COINEX_ACCESS_ID, COINEX_SECRET_KEY, BINANCE_BASE_URL,
-  COINEX_BASE_URL, CYCLE_INTERVAL_MS (override the scan interval), SIM_TICK_MS, LOG_LEVEL,
+  COINEX_BASE_URL, CYCLE_INTERVAL_MS (override the scan interval), CLOSE_RETRY_DELAY_MS, SIM_TICK_MS, LOG_LEVEL,
   LEASE_TTL_MS (15000: a standby ta/trader takes over within about this long).
 `;

@@ -100,6 +100,9 @@ export function publishTrader(bus: Bus, controller: TraderController): () => voi
         live: status.live,
         account_error: status.account_error,
         last_cycle: status.last_cycle ? { ...status.last_cycle } : null,
+        closing: status.closing,
+        cooldowns: status.cooldowns,
+        warnings: status.warnings,
         updated_at: now,
       })
       .catch(report("state:trader:status"));
@@ -109,13 +112,14 @@ export function publishTrader(bus: Bus, controller: TraderController): () => voi
         status.positions.map((p) => ({
           symbol: p.symbol, side: p.side, size: p.size, entry_price: p.entry_price, current_price: p.current_price,
           unrealized_pnl: p.pnl, margin: p.margin, leverage: p.leverage, opened_at: p.opened_at,
+          stop_loss_price: p.stop_loss_price, take_profit_price: p.take_profit_price, liquidation_price: p.liquidation_price,
         })),
       )
       .catch(report("state:positions"));
     if (status.account) {
       const a = status.account;
       void bus
-        .set(keys.balance, { equity: a.equity, available: a.available, margin: a.margin, unrealized_pnl: a.unrealized_pnl, starting_balance: a.starting_balance, drawdown_pct: a.drawdown_pct, kill_switch_distance_pct: a.kill_switch_distance_pct, updated_at: now })
+        .set(keys.balance, { equity: a.equity, available: a.available, margin: a.margin, unrealized_pnl: a.unrealized_pnl, starting_balance: a.starting_balance, baseline_at: a.baseline_at, drawdown_pct: a.drawdown_pct, kill_switch_distance_pct: a.kill_switch_distance_pct, updated_at: now })
         .catch(report("state:balance"));
     }
   };

@@ -3,9 +3,15 @@
  * coin (TA + base score, O(1) per candle); snapshots are built lazily and cached
  * until that coin's next candle. Listeners (web pushes, bus publishers) hear
  * which coins changed, coalesced so a burst of candles makes one notification.
+ *
+ * Two views per coin: the display analyzer sees every candle event, the forming
+ * candle included (the scanner shows what is happening now); the decision
+ * analyzer sees closed candles only, and the trader's scores come from it, so a
+ * spike inside a forming bar never opens a position the closed bar would not
+ * have. Both run the same code; the decision one does one update per closed bar.
  */
 import type { TraderConfig } from "../config/schema.ts";
-import type { Candle, CandleUpdate, Timeframe } from "../market/candle.ts";
+import { TIMEFRAME_MS, type Candle, type CandleUpdate, type Timeframe } from "../market/candle.ts";
 import type { MarketFeed } from "../market/market-feed.ts";
 import type { MarketSourceStatus } from "../market/source.ts";
 import { CoinAnalyzer, type CoinSnapshot } from "../scanner/analyzer.ts";
@@ -25,8 +31,16 @@ export interface TaFeed {
   stop?(): void;
 }
 
+/** When the newest closed 5m candle of a coin ended (market time) and when it arrived (our clock). */
+interface ClosedMark {
+  closed_at: number;
+  received_at: number;
+}
+
 export class MarketPipeline implements MarketView {
   private readonly analyzers = new Map<string, CoinAnalyzer>();
+  private readonly decisions = new Map<string, CoinAnalyzer>();
+  private readonly lastClosed = new Map<string, ClosedMark>();
   private readonly cache = new Map<string, CoinSnapshot | null>();
   private readonly dirty = new Set<string>();
   private readonly listeners = new Set<(symbols: string[]) => void>();
@@ -37,9 +51,12 @@ export class MarketPipeline implements MarketView {
   constructor(
     private readonly feed: MarketFeed,
     private readonly symbolList: readonly string[],
-    private readonly options: { notifyMs?: number; ta?: TaFeed } = {},
+    private readonly options: { notifyMs?: number; ta?: TaFeed; now?: () => number } = {},
   ) {
-    for (const symbol of symbolList) this.analyzers.set(symbol, new CoinAnalyzer(symbol));
+    for (const symbol of symbolList) {
+      this.analyzers.set(symbol, new CoinAnalyzer(symbol));
+      this.decisions.set(symbol, new CoinAnalyzer(symbol));
+    }
     feed.onUpdate((update) => this.apply(update));
     options.ta?.onUpdate((symbol) => this.changed(symbol));
   }
@@ -92,19 +109,30 @@ export class MarketPipeline implements MarketView {
     return this.coin(symbol)?.price;
   }
 
-  /** Coins scored the way the trader compares them with its thresholds. */
+  /**
+   * Coins scored the way the trader compares them with its thresholds: on
+   * closed candles only (the decision analyzers), with when the newest closed
+   * 5m candle ended and arrived, so the cycle can refuse stale data.
+   */
   scoredCoins(config: TraderConfig): ScoredCoin[] {
     const simulated = this.status().simulated;
-    return this.coins().map((snapshot) => {
-      const score = compositeScore(snapshot.score, snapshot.ta, config.use_ta_signals);
-      return {
-        symbol: snapshot.symbol,
-        price: snapshot.price,
+    const out: ScoredCoin[] = [];
+    for (const symbol of this.symbolList) {
+      const decided = this.decisions.get(symbol)?.snapshot();
+      if (!decided) continue;
+      const score = compositeScore(decided.score, decided.ta, config.use_ta_signals);
+      const mark = this.lastClosed.get(symbol);
+      out.push({
+        symbol,
+        price: this.coin(symbol)?.price ?? decided.price,
         long: { base: score.long.base, bonus: score.long.bonus, total: score.long.total },
         short: { base: score.short.base, bonus: score.short.bonus, total: score.short.total },
         simulated,
-      };
-    });
+        closed_at: mark?.closed_at ?? null,
+        received_at: mark?.received_at ?? null,
+      });
+    }
+    return out;
   }
 
   onChange(listener: (symbols: string[]) => void): () => void {
@@ -123,6 +151,7 @@ export class MarketPipeline implements MarketView {
     if (!analyzer) return;
     try {
       analyzer.update(update);
+      if (update.closed) this.applyClosed(update);
     } catch (error) {
       // One bad candle must not stop the other coins; say it once per coin.
       if (!this.badSymbols.has(update.symbol)) log.error(`dropped a bad candle for ${update.symbol}: ${(error as Error).message}`);
@@ -131,6 +160,17 @@ export class MarketPipeline implements MarketView {
     }
     for (const listener of this.candleListeners) listener(update);
     this.changed(update.symbol);
+  }
+
+  /** A closed candle also goes to the decision analyzer; a closed 5m one marks the coin fresh. */
+  private applyClosed(update: CandleUpdate): void {
+    this.decisions.get(update.symbol)?.update(update);
+    if (update.timeframe !== "5m") return;
+    const closedAt = update.candle.t + TIMEFRAME_MS["5m"];
+    const previous = this.lastClosed.get(update.symbol);
+    if (!previous || closedAt >= previous.closed_at) {
+      this.lastClosed.set(update.symbol, { closed_at: closedAt, received_at: (this.options.now ?? Date.now)() });
+    }
   }
 
   private changed(symbol: string): void {

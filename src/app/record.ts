@@ -35,6 +35,8 @@ export function journalFor(store: TraderStore, onWrite: () => void = () => {}): 
             size: entry.size,
             entry_price: entry.entry_price,
             fees: entry.fee,
+            margin: entry.margin,
+            leverage: entry.leverage,
             opened_at: entry.at,
             open_reason: entry.reason,
             client_id: entry.client_id,
@@ -54,14 +56,20 @@ export function journalFor(store: TraderStore, onWrite: () => void = () => {}): 
           trade_id: open.id,
           exit_price: entry.exit_price,
           close_fees: entry.fee,
-          // The close order's P&L is net of the closing fee; the record keeps the whole trade's net.
-          pnl: entry.pnl - open.fees,
+          // Already the whole trade's net (both fees and funding): one figure everywhere.
+          pnl: entry.pnl,
+          funding: entry.funding,
           closed_at: entry.at,
           close_reason: entry.reason,
         });
         if (!result.ok) throw new Error(result.error);
       }),
     hasOrderWithClientId: (clientId) => store.tradeByClientId(clientId) !== null,
+    openTrades: (exchange) =>
+      store.openTrades().filter((t) => t.exchange === exchange).map((t) => ({
+        symbol: t.symbol, side: t.side, size: t.size, entry_price: t.entry_price, fees: t.fees, opened_at: t.opened_at, exchange: t.exchange,
+      })),
+    lastCloseAt: (symbol, exchange) => store.lastCloseAt(symbol, exchange),
     equitySnapshot: (entry) => safely("equity snapshot", () => void store.snapshotEquity(entry)),
   };
 }

@@ -36,6 +36,8 @@ export function logKindOf(type: string): LogKind | null {
     case "trade_close":
     case "tp_hit":
     case "sl_hit":
+    case "liquidation":
+    case "funding":
       return "trade";
     case "error":
     case "kill_switch":
@@ -165,8 +167,9 @@ export class RemoteRecord implements RecordView {
       return;
     }
     const close = parsed.data;
-    // The SQLite record keeps the whole trade's net: the close order's P&L minus the
-    // opening fee. That fee is known only when this process saw the open.
+    // The event's P&L is already the whole trade's net (both fees and funding), as
+    // SQLite keeps it; the opening fee, known only when this process saw the open,
+    // completes the fees column.
     const openFee = this.openFees.get(symbol);
     this.openFees.delete(symbol);
     const pnl = close.pnl ?? null;
@@ -177,7 +180,7 @@ export class RemoteRecord implements RecordView {
       size: close.size,
       entry_price: close.entry_price,
       exit_price: close.exit_price ?? null,
-      pnl: pnl === null || openFee === undefined ? pnl : pnl - openFee,
+      pnl,
       fees: close.fee + (openFee ?? 0),
       opened_at: close.opened_at,
       closed_at: at,

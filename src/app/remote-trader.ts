@@ -20,7 +20,7 @@ import type { Bus, Unsubscribe } from "../bus/bus.ts";
 import { channels, keys } from "../bus/keys.ts";
 import type { BalanceState, TraderEvent as BusTraderEvent, TraderStatus as BusTraderStatus } from "../bus/payloads.ts";
 import { DEFAULT_TRADER_CONFIG, TRADER_MODES, type TraderConfig, type TraderConfigPatch, type TraderMode } from "../config/schema.ts";
-import type { Position } from "../exchange/types.ts";
+import type { BusPosition } from "../bus/payloads.ts";
 import { logger } from "../log.ts";
 import {
   positionView,
@@ -157,6 +157,9 @@ export class RemoteTrader implements TraderPort {
       config: this.config ?? DEFAULT_TRADER_CONFIG,
       positions: this.positions,
       last_cycle: this.lastCycle,
+      closing: trader?.closing ?? [],
+      cooldowns: trader?.cooldowns ?? [],
+      warnings: trader?.warnings ?? [],
     };
     if (health === "fresh" && trader) {
       return {
@@ -221,6 +224,14 @@ export class RemoteTrader implements TraderPort {
     return this.refuse();
   }
 
+  async resetBaseline(_origin: Origin): Promise<ActionResult> {
+    return this.refuse();
+  }
+
+  async cancelClosing(_symbol: string, _origin: Origin): Promise<ActionResult> {
+    return this.refuse();
+  }
+
   // ---- internals -----------------------------------------------------------
 
   private refuse(): ActionResult {
@@ -268,7 +279,7 @@ export class RemoteTrader implements TraderPort {
   private take(
     status: BusTraderStatus | null,
     config: TraderConfig | null,
-    positions: Position[] | null,
+    positions: BusPosition[] | null,
     balance: BalanceState | null,
     changed: Set<ChangeTopic>,
   ): void {
@@ -328,6 +339,7 @@ export class RemoteTrader implements TraderPort {
       margin: b.margin,
       unrealized_pnl: b.unrealized_pnl,
       starting_balance: b.starting_balance,
+      baseline_at: b.baseline_at ?? null,
       drawdown_pct: b.drawdown_pct,
       kill_switch_distance_pct: b.kill_switch_distance_pct,
     };

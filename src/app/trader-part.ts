@@ -15,6 +15,7 @@ import { keys } from "../bus/keys.ts";
 import { ConfigFile } from "../config/config-file.ts";
 import type { TraderConfig } from "../config/schema.ts";
 import { CoinexExchange, loadCoinexCredentials } from "../exchange/coinex-client.ts";
+import { createCoinexFundingRates } from "../exchange/coinex-funding.ts";
 import { PaperExchange } from "../exchange/paper-exchange.ts";
 import type { Exchange } from "../exchange/types.ts";
 import { logger } from "../log.ts";
@@ -29,6 +30,8 @@ import { journalFor, recordViewFor } from "./record.ts";
 import { holdRoleLease } from "./role-lease.ts";
 
 const log = logger("server");
+/** How often dry-run re-reads CoinEx's public funding rates (they change every minute; funding is every 8 h). */
+const FUNDING_REFRESH_MS = 10 * 60_000;
 
 export interface TraderPart {
   controller: TraderController;
@@ -47,17 +50,30 @@ export async function startTrader(settings: Settings, dataDir: string, market: M
   const store = openStore(dataDir);
   const config = new ConfigFile(settings.configPath);
   await config.load();
+  // Real funding rates for dry-run when the prices are real too; on sim/replay the
+  // paper exchange's documented default rate (and no request to CoinEx at all).
+  const funding = market.status().simulated ? null : createCoinexFundingRates({ baseUrl: settings.coinexBaseUrl, refreshMs: FUNDING_REFRESH_MS, symbols: market.symbols() });
+  let holdsLease = () => false;
+  let lostToOutage = () => false;
   const paper = new PaperExchange({
     priceOf: (symbol) => market.priceOf(symbol),
     statePath: join(dataDir, "paper_account.json"),
     startingBalance: settings.paperStartingBalance,
+    fundingRateOf: (symbol) => funding?.rateOf(symbol),
+    // Only the lease holder moves the paper account on its own (stops, funding,
+    // liquidation): a standby sharing the state file must not write its stale copy.
+    drivesAccount: () => holdsLease() || lostToOutage(),
+  });
+  // Every 5m price moves the paper account between cycles, as the exchange would live.
+  const offCandle = market.onCandle((update) => {
+    if (update.timeframe !== "5m") return;
+    const { t, o, h, l, c } = update.candle;
+    paper.onMarketUpdate({ symbol: update.symbol, t, open: o, high: h, low: l, close: c });
   });
   const credentials = settings.exchange === "paper" ? null : loadCoinexCredentials();
   const coinex = buildCoinex(settings, credentials);
   const leaseKey = keys.leaseTrader(accountName(credentials?.accessId ?? null, dataDir));
 
-  let holdsLease = () => false;
-  let lostToOutage = () => false;
   const standbyReason = () =>
     bus.isConnected() ? `another trader process holds ${leaseKey}` : `Redis unreachable: waiting for ${leaseKey} before trading`;
   const controller = new TraderController({
@@ -76,8 +92,8 @@ export async function startTrader(settings: Settings, dataDir: string, market: M
         if (state.error) log.error(state.error);
         return state;
       },
-      save: async ({ running, live_confirmed_at, last_exchange, coinex_starting_balance }) =>
-        void (await writeTraderState(dataDir, { running, live_confirmed_at, last_exchange, coinex_starting_balance })),
+      save: async ({ running, live_confirmed_at, last_exchange, coinex_starting_balance, baselines, closing_duty }) =>
+        void (await writeTraderState(dataDir, { running, live_confirmed_at, last_exchange, coinex_starting_balance, baselines, closing_duty })),
     },
     lockFile: {
       read: async () => {
@@ -97,6 +113,7 @@ export async function startTrader(settings: Settings, dataDir: string, market: M
     },
     coins: (cfg) => market.scoredCoins(cfg),
     cycleIntervalMs: settings.cycleIntervalMs ?? undefined,
+    closeRetryDelayMs: settings.closeRetryDelayMs,
     // isHeld() checks the lease's own clock: the strongest guard, asked right before each cycle acts.
     // A holder cut off from Redis keeps managing what is open (nobody can take the lease
     // while Redis is down) but opens nothing it could double with a successor.
@@ -104,6 +121,7 @@ export async function startTrader(settings: Settings, dataDir: string, market: M
     openingBlocked: () =>
       !holdsLease() && lostToOutage() ? `Redis unreachable: cannot confirm this is the only trader of the account (${leaseKey}); open positions are still managed` : null,
   });
+  const offPaperEvents = paper.onEvent((event) => void controller.onPaperEvent(event));
   const stopWatching = config.watch((event) => {
     if (event.kind === "changed") void controller.onConfigFileChanged(event.config);
     else controller.onConfigFileRejected(event.error);
@@ -147,6 +165,9 @@ export async function startTrader(settings: Settings, dataDir: string, market: M
     leaseKey,
     holdsLease: () => lease.isHeld(),
     stop: async () => {
+      offCandle();
+      offPaperEvents();
+      funding?.stop();
       stopWatching();
       config.close();
       await controller.shutdown();

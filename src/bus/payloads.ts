@@ -97,9 +97,15 @@ export const PositionSchema = z
     margin: z.number().nonnegative(),
     leverage: z.number().positive(),
     opened_at: EpochMs,
+    /** Exchange-side stops and the liquidation price (additive: older publishers leave them out). */
+    stop_loss_price: z.number().positive().nullable().optional(),
+    take_profit_price: z.number().positive().nullable().optional(),
+    liquidation_price: z.number().positive().nullable().optional(),
   })
   .strict();
 export const PositionListSchema = z.array(PositionSchema);
+/** A position on the bus: the exchange's Position, its stops optional (funding stays in the trade record). */
+export type BusPosition = z.infer<typeof PositionSchema>;
 
 export const BalanceStateSchema = z
   .object({
@@ -108,6 +114,8 @@ export const BalanceStateSchema = z
     margin: z.number(),
     unrealized_pnl: z.number(),
     starting_balance: z.number().nonnegative(),
+    /** When the kill-switch baseline was set (additive; null: the paper starting balance). */
+    baseline_at: EpochMs.nullable().optional(),
     drawdown_pct: z.number(),
     /** Percentage points of drawdown left before the kill switch trips. */
     kill_switch_distance_pct: z.number(),
@@ -130,6 +138,14 @@ export const TraderStatusSchema = z
     account_error: z.string().nullable(),
     /** Summary of the last bot cycle; its fields belong to the trader, so only the shape "object" is checked. */
     last_cycle: z.record(z.string(), z.unknown()).nullable(),
+    /** Positions the closing duty is still retrying (additive). */
+    closing: z
+      .array(z.object({ exchange: z.enum(["paper", "coinex"]), symbol: z.string().min(1), reason: z.string(), since: EpochMs, attempts: z.number().int().nonnegative(), last_error: z.string().nullable(), next_at: EpochMs }).strict())
+      .optional(),
+    /** Coins resting after repeated rejections (additive). */
+    cooldowns: z.array(z.object({ symbol: z.string().min(1), rejections: z.number().int().nonnegative(), last_error: z.string(), until: EpochMs.nullable() }).strict()).optional(),
+    /** Standing warnings about the settings (additive). */
+    warnings: z.array(z.string()).optional(),
     updated_at: EpochMs,
   })
   .strict();
@@ -140,6 +156,8 @@ export const TRADER_EVENT_TYPES = [
   "trade_close",
   "tp_hit",
   "sl_hit",
+  "liquidation",
+  "funding",
   "error",
   "control",
   "kill_switch",
@@ -164,6 +182,8 @@ export const TraderEventSchema = z.discriminatedUnion("type", [
   traderEvent("trade_close"),
   traderEvent("tp_hit"),
   traderEvent("sl_hit"),
+  traderEvent("liquidation"),
+  traderEvent("funding"),
   traderEvent("error"),
   traderEvent("control"),
   traderEvent("kill_switch"),
@@ -175,7 +195,7 @@ export type TraderEvent = z.infer<typeof TraderEventSchema>;
 export interface KeyValues {
   [key: CandleCacheKey]: Candle[];
   [key: TaLatestKey]: TaResult;
-  "state:positions": Position[];
+  "state:positions": BusPosition[];
   "state:balance": BalanceState;
   "state:trader:config": TraderConfig;
   "state:trader:status": TraderStatus;
@@ -233,6 +253,7 @@ export function schemaForChannel(channel: string): z.ZodType | null {
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameCandle: Same<z.infer<typeof CandleSchema>, Candle> = true;
 const sameUpdate: Same<z.infer<typeof CandleUpdateSchema>, CandleUpdate> = true;
-const samePosition: Same<z.infer<typeof PositionSchema>, Position> = true;
+type PositionExtras = "stop_loss_price" | "take_profit_price" | "liquidation_price" | "funding";
+const samePosition: Same<Omit<z.infer<typeof PositionSchema>, PositionExtras>, Omit<Position, PositionExtras>> = true;
 const balanceFields: Same<Omit<BalanceState, "starting_balance" | "drawdown_pct" | "kill_switch_distance_pct" | "updated_at">, Balance> = true;
 void [sameCandle, sameUpdate, samePosition, balanceFields];

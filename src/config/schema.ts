@@ -19,8 +19,15 @@
  * | coin_blacklist             | []       | symbols like BTCUSDT, no duplicates     |
  * | coin_whitelist             | []       | same; empty = every tracked coin        |
  * | use_ta_signals             | false    | true adds the TA bonus (≤ +30) to scores |
+ * | reentry_cooldown_minutes   | 30       | 0 – 1440 (integer; 0 = off)             |
+ *
+ * One rule across fields: a stop-loss must be able to fire before liquidation.
+ * At max_leverage L an isolated position is liquidated near −100/L % of price,
+ * which in margin terms is `liquidationLossPct(L)` (src/exchange/margin.ts);
+ * sl_pct at or beyond it is refused, naming both fields and the limit.
  */
 import { z } from "zod";
+import { liquidationLossPct } from "../exchange/margin.ts";
 
 export const TRADER_MODES = ["live", "dry-run", "paused"] as const;
 export type TraderMode = (typeof TRADER_MODES)[number];
@@ -50,7 +57,26 @@ const TraderConfigFields = {
   coin_blacklist: SymbolListSchema,
   coin_whitelist: SymbolListSchema,
   use_ta_signals: z.boolean(),
+  reentry_cooldown_minutes: z.number().int().min(0).max(1440),
 };
+
+/** The largest sl_pct that can still fire before liquidation at `maxLeverage` (2 decimals, rounded down). */
+export function maxStopLossPct(maxLeverage: number): number {
+  return Math.floor(liquidationLossPct(maxLeverage) * 100) / 100;
+}
+
+/** The cross-field rule of the module comment, as a zod refinement on a whole config. */
+function stopLossBeforeLiquidation(config: { sl_pct: number | null; max_leverage: number }, ctx: z.RefinementCtx): void {
+  if (config.sl_pct === null) return;
+  const limit = maxStopLossPct(config.max_leverage);
+  if (config.sl_pct >= limit) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["sl_pct"],
+      message: `sl_pct ${config.sl_pct} % can never fire at max_leverage ${config.max_leverage}×: the position is liquidated at about −${limit} % of its margin first. Set sl_pct below ${limit} or lower max_leverage`,
+    });
+  }
+}
 
 export const TraderConfigSchema = z
   .object({
@@ -68,8 +94,10 @@ export const TraderConfigSchema = z
     coin_blacklist: TraderConfigFields.coin_blacklist.default([]),
     coin_whitelist: TraderConfigFields.coin_whitelist.default([]),
     use_ta_signals: TraderConfigFields.use_ta_signals.default(false),
+    reentry_cooldown_minutes: TraderConfigFields.reentry_cooldown_minutes.default(30),
   })
-  .strict();
+  .strict()
+  .superRefine(stopLossBeforeLiquidation);
 
 export type TraderConfig = z.infer<typeof TraderConfigSchema>;
 

@@ -10,6 +10,12 @@
  * - client_id: CoinEx only echoes it, it does not reject a reused one. A repeat
  *   within this process returns the remembered result (duplicate: true); after a
  *   restart the one-position-per-market check stops a retried order.
+ * - Leverage is POSTed once per change: setLeverage remembers the granted level
+ *   per market and placeMarketOrder only sends adjust-position-leverage when the
+ *   order's level differs or is unknown (after a restart). A change made by hand
+ *   on CoinEx's web page while the bot runs is not seen until then.
+ * - P&L is measured from the average entry price at the mark price, never from
+ *   CoinEx's unrealized_pnl / settle_price, which profit settlement resets (§6.4).
  *
  * Equity from GET /assets/futures/balance (USDT row), per CoinEx's field notes:
  * `available` = balance − frozen; `frozen` = margin and fees held for orders not
@@ -20,27 +26,36 @@
  */
 import { logger, registerSecret } from "../log.ts";
 import { CoinexHttp, type FetchLike } from "./coinex-http.ts";
+import { stopsOf, toClosedPosition, toOrderResult, toPosition } from "./coinex-positions.ts";
 import {
   AdjustLeverageSchema,
+  AnyDataSchema,
+  type CoinexPosition,
   FinishedPositionSchema,
   FuturesBalanceSchema,
   FuturesMarketSchema,
   OrderSchema,
   PendingPositionSchema,
+  PositionLevelSchema,
+  PositionSchema,
   TickerSchema,
 } from "./coinex-schemas.ts";
-import { floorToDecimalString } from "./decimal.ts";
+import { planStopCalls } from "./coinex-stops.ts";
+import { decimalPlaces, floorToDecimalString } from "./decimal.ts";
+import { DEFAULT_MAINTENANCE_MARGIN_RATE } from "./margin.ts";
 import { assertClientId, assertOrderRequest, assertSymbol, chooseLeverageLevel } from "./order-validation.ts";
 import { type Clock, systemClock } from "./rate-limiter.ts";
 import {
   type Balance,
   type ClosedPosition,
+  type CloseResult,
   type Exchange,
   ExchangeError,
   type MarketInfo,
   type OrderRequest,
   type OrderResult,
   type Position,
+  type PositionStops,
 } from "./types.ts";
 
 const log = logger("exchange.coinex");
@@ -51,6 +66,20 @@ const PAGE_SIZE = 100;
 /** A safety stop for pagination loops should the server keep saying has_next. */
 const MAX_PAGES = 50;
 const REMEMBERED_ORDERS = 1000;
+/**
+ * MarketInfo.fill_allowance_rate. CoinEx publishes no slippage figure for market
+ * orders (and the fill is only known afterwards), so sizing keeps a cautious,
+ * fixed 0.2 % of room: four taker fees, and well beyond the spread of the liquid
+ * USDT perpetuals the bot trades (an estimate, not measured). Too much room only
+ * makes orders slightly smaller; too little would let margin + fee exceed the
+ * configured share of equity.
+ */
+export const COINEX_FILL_ALLOWANCE_RATE = 0.002;
+/**
+ * Waits before each look-up of a just-closed position in finished-position:
+ * the row may appear a moment after the close order returns (UNVERIFIED how long).
+ */
+const FINISHED_LOOKUP_DELAYS_MS = [0, 300, 1000];
 
 export interface CoinexExchangeOptions {
   /** COINEX_BASE_URL; default https://api.coinex.com/v2. Its path ("/v2") is part of every signature. */
@@ -67,7 +96,6 @@ export interface CoinexExchangeOptions {
 }
 
 interface MarketRules extends MarketInfo {
-  leverage_levels: number[];
   fetched_at: number;
 }
 
@@ -78,6 +106,9 @@ export class CoinexExchange implements Exchange {
   private readonly markets = new Map<string, MarketRules>();
   /** client_id → result, oldest first (Map keeps insertion order). */
   private readonly orders = new Map<string, OrderResult>();
+  private readonly closes = new Map<string, CloseResult>();
+  /** The leverage CoinEx last granted per market through this client (unknown after a restart). */
+  private readonly leverages = new Map<string, number>();
 
   constructor(options: CoinexExchangeOptions) {
     if (!options.accessId || !options.secretKey) throw new Error("CoinEx credentials missing: COINEX_ACCESS_ID and COINEX_SECRET_KEY are both required");
@@ -124,41 +155,21 @@ export class CoinexExchange implements Exchange {
   async getPositions(): Promise<Position[]> {
     const raw = await this.pendingPositions();
     if (raw.length === 0) return [];
-    // Positions matter more than their display price: if the ticker fails, use the
-    // price implied by CoinEx's own unrealized P&L rather than failing the whole read.
+    // Positions matter more than their display price: if the ticker fails, show them
+    // at their average entry price (P&L 0) rather than failing the whole read. CoinEx's
+    // own unrealized_pnl is no fallback: it is measured from the settlement price.
     let prices = new Map<string, number>();
     try {
       prices = await this.markPrices(raw.map((p) => p.market));
     } catch (error) {
-      log.warn("ticker unavailable; position prices derived from unrealized P&L", { error: error instanceof Error ? error.message : String(error) });
+      log.warn("ticker unavailable; positions shown at their entry price with P&L 0", { error: error instanceof Error ? error.message : String(error) });
     }
-    return raw.map((p) => {
-      const direction = p.side === "long" ? 1 : -1;
-      // Without a ticker row, the price implied by CoinEx's own unrealized P&L.
-      const implied = p.open_interest > 0 ? p.avg_entry_price + (direction * p.unrealized_pnl) / p.open_interest : p.avg_entry_price;
-      return {
-        symbol: p.market,
-        side: p.side,
-        size: p.open_interest,
-        entry_price: p.avg_entry_price,
-        current_price: prices.get(p.market) ?? implied,
-        unrealized_pnl: p.unrealized_pnl,
-        margin: p.margin_avbl,
-        leverage: p.leverage,
-        opened_at: p.created_at,
-      };
-    });
+    return raw.map((p) => toPosition(p, prices.get(p.market) ?? p.avg_entry_price));
   }
 
   async getMarketInfo(symbol: string): Promise<MarketInfo> {
-    const rules = await this.marketRules(symbol);
-    return {
-      symbol: rules.symbol,
-      min_amount: rules.min_amount,
-      amount_precision: rules.amount_precision,
-      max_leverage: rules.max_leverage,
-      taker_fee_rate: rules.taker_fee_rate,
-    };
+    const { fetched_at: _fetchedAt, ...info } = await this.marketRules(symbol);
+    return { ...info, leverage_levels: [...info.leverage_levels] };
   }
 
   async getPrice(symbol: string): Promise<number> {
@@ -172,6 +183,8 @@ export class CoinexExchange implements Exchange {
     assertSymbol(symbol);
     const rules = await this.marketRules(symbol);
     const level = chooseLeverageLevel(symbol, leverage, rules.leverage_levels);
+    // Forget the old level first: after a failed or timed-out POST it is unknown.
+    this.leverages.delete(symbol);
     const { data } = await this.http.call(
       {
         method: "POST",
@@ -182,6 +195,7 @@ export class CoinexExchange implements Exchange {
       },
       AdjustLeverageSchema,
     );
+    this.leverages.set(symbol, data.leverage);
     return data.leverage;
   }
 
@@ -205,7 +219,9 @@ export class CoinexExchange implements Exchange {
         "position_exists",
       );
     }
-    await this.setLeverage(order.symbol, order.leverage);
+    // The trader has just called setLeverage with this level: no second POST then.
+    const level = chooseLeverageLevel(order.symbol, order.leverage, rules.leverage_levels);
+    if (this.leverages.get(order.symbol) !== level) await this.setLeverage(order.symbol, level);
     const { data } = await this.http.call(
       {
         method: "POST",
@@ -225,15 +241,22 @@ export class CoinexExchange implements Exchange {
     );
     const result = toOrderResult(data, order.symbol, order.client_id);
     log.info("order filled", { symbol: result.symbol, side: result.side, amount: result.amount, price: result.price, client_id: result.client_id });
-    this.remember(result);
+    remember(this.orders, result.client_id, result);
     return result;
   }
 
-  async closePosition(symbol: string, client_id: string): Promise<OrderResult> {
+  /**
+   * Market-closes the whole position. pnl is the position's net effect on the
+   * balance as CoinEx books it: the finished-position row's realized_pnl (price
+   * P&L, opening and closing fees and funding). Should that row not show up,
+   * the same sum from the pieces we saw: the position's realized_pnl before the
+   * close (opening fee, funding, settlements) + the close order's realized_pnl.
+   */
+  async closePosition(symbol: string, client_id: string): Promise<CloseResult> {
     assertSymbol(symbol);
     assertClientId(client_id);
-    const seen = this.orders.get(client_id);
-    if (seen) return { ...seen, duplicate: true };
+    const seen = this.closes.get(client_id);
+    if (seen) return { ...seen, order: { ...seen.order, duplicate: true } };
     const open = (await this.pendingPositions(symbol)).find((p) => p.market === symbol);
     if (!open) throw new ExchangeError(`no open position on ${symbol} to close`, "no_position");
     const { data } = await this.http.call(
@@ -247,48 +270,109 @@ export class CoinexExchange implements Exchange {
       },
       OrderSchema,
     );
-    const result = toOrderResult(data, symbol, client_id);
-    log.info("position closed", { symbol, side: open.side, amount: result.amount, price: result.price, realized_pnl: result.realized_pnl });
-    this.remember(result);
+    const order = toOrderResult(data, symbol, client_id);
+    const finished = await this.findFinished(symbol, open.position_id);
+    let pnl: number;
+    if (finished) {
+      pnl = finished.realized_pnl;
+    } else {
+      pnl = open.realized_pnl + order.realized_pnl;
+      log.warn("closed position not found in CoinEx's position history; its P&L is the position's realized P&L before the close plus the close order's", {
+        symbol,
+        position_id: open.position_id,
+        pnl,
+      });
+    }
+    // funding: 0 because CoinEx does not split it out of realized_pnl (it is in pnl).
+    const result: CloseResult = { order, exit_price: order.price, close_fee: order.fee, funding: 0, pnl };
+    log.info("position closed", { symbol, side: open.side, amount: order.amount, price: order.price, pnl });
+    remember(this.closes, client_id, result);
     return result;
+  }
+
+  async setPositionStops(symbol: string, stops: PositionStops): Promise<PositionStops> {
+    assertSymbol(symbol);
+    for (const [field, price] of Object.entries(stops)) {
+      if (price !== null && !(typeof price === "number" && Number.isFinite(price) && price > 0)) {
+        throw new ExchangeError(`invalid ${field} ${String(price)} for ${symbol}: expected a price > 0 or null`, "invalid_request");
+      }
+    }
+    const rules = await this.marketRules(symbol);
+    const open = (await this.pendingPositions(symbol)).find((p) => p.market === symbol);
+    if (!open) throw new ExchangeError(`no open position on ${symbol} to put stops on`, "no_position");
+    const calls = planStopCalls(symbol, stopsOf(open), stops, rules.price_precision);
+    if (calls.length === 0) return stopsOf(open);
+    let last: unknown;
+    for (const [i, call] of calls.entries()) {
+      try {
+        ({ data: last } = await this.http.call({ method: "POST", path: call.path, body: call.body, signed: true, group: "order" }, AnyDataSchema));
+      } catch (error) {
+        // A set that fails right after its cancel leaves the position without that stop: say so.
+        const cancelled = i > 0 && call.action === "set" && calls[i - 1]?.action === "cancel" && calls[i - 1]?.kind === call.kind;
+        if (cancelled && error instanceof ExchangeError) {
+          throw new ExchangeError(`${error.message}; the previous ${call.kind} was cancelled, so ${symbol} has no ${call.kind} on CoinEx now`, error.code, error.retryable);
+        }
+        throw error;
+      }
+    }
+    // The set endpoints answer with the position object (§6.1); the cancel ones with an
+    // UNVERIFIED shape, so anything that is not a position of this market means a re-read.
+    const answered = PositionSchema.safeParse(last);
+    if (answered.success && answered.data.market === symbol) return stopsOf(answered.data);
+    const now = (await this.pendingPositions(symbol)).find((p) => p.market === symbol);
+    if (!now) log.warn("the position closed while its stops were being changed", { symbol });
+    return now ? stopsOf(now) : { stop_loss_price: null, take_profit_price: null };
   }
 
   async getClosedPositions(limit: number): Promise<ClosedPosition[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ExchangeError(`closed-position limit must be an integer 1–1000, got ${limit}`, "invalid_request");
     const out: ClosedPosition[] = [];
+    // One page size for every page: CoinEx pages by offset (page − 1) × limit, so a
+    // smaller last page would re-read rows already seen.
+    const pageSize = Math.min(PAGE_SIZE, limit);
     for (let page = 1; page <= MAX_PAGES && out.length < limit; page++) {
       const { data, hasNext } = await this.http.call(
         {
           method: "GET",
           path: "/futures/finished-position",
-          query: { market_type: "FUTURES", page, limit: Math.min(PAGE_SIZE, limit - out.length) },
+          query: { market_type: "FUTURES", page, limit: pageSize },
           signed: true,
           group: "history",
         },
         FinishedPositionSchema,
       );
-      for (const p of data) {
-        const size = p.ath_position_amount && p.ath_position_amount > 0 ? p.ath_position_amount : p.open_interest;
-        const direction = p.side === "long" ? 1 : -1;
-        out.push({
-          symbol: p.market,
-          side: p.side,
-          size,
-          entry_price: p.avg_entry_price,
-          // CoinEx reports no exit price for a finished position; this is the price at which
-          // the position's realized P&L (fees and funding included) would have been made.
-          exit_price: size > 0 ? p.avg_entry_price + (direction * p.realized_pnl) / size : p.avg_entry_price,
-          realized_pnl: p.realized_pnl,
-          opened_at: p.created_at,
-          closed_at: p.updated_at,
-        });
-      }
+      out.push(...data.map(toClosedPosition));
       if (!hasNext || data.length === 0) break;
     }
     return out.slice(0, limit);
   }
 
-  private async pendingPositions(market?: string) {
+  /** The finished-position row of `positionId`, asked a few times since it may lag the close; null if it never shows. */
+  private async findFinished(market: string, positionId: string) {
+    for (const delay of FINISHED_LOOKUP_DELAYS_MS) {
+      if (delay > 0) await this.clock.sleep(delay);
+      try {
+        const { data } = await this.http.call(
+          {
+            method: "GET",
+            path: "/futures/finished-position",
+            // Newest first (§2.6): the one just closed is on the first page.
+            query: { market, market_type: "FUTURES", page: 1, limit: 10 },
+            signed: true,
+            group: "history",
+          },
+          FinishedPositionSchema,
+        );
+        const row = data.find((p) => p.position_id === positionId);
+        if (row) return row;
+      } catch (error) {
+        log.debug("finished-position look-up failed", { market, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return null;
+  }
+
+  private async pendingPositions(market?: string): Promise<CoinexPosition[]> {
     const all = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
       const { data, hasNext } = await this.http.call(
@@ -334,48 +418,59 @@ export class CoinexExchange implements Exchange {
     if (!row) throw new ExchangeError(`CoinEx lists no futures market ${symbol}`, "unknown_market");
     const levels = row.leverage.filter((level) => Number.isInteger(level) && level >= 1).sort((a, b) => a - b);
     if (levels.length === 0) throw new ExchangeError(`CoinEx GET /futures/market lists no usable leverage level for ${symbol}`, "bad_response");
+    const pricePrecision = row.tick_size !== undefined && row.tick_size > 0 ? decimalPlaces(row.tick_size) : row.quote_ccy_precision;
+    if (pricePrecision === undefined) throw new ExchangeError(`CoinEx GET /futures/market gives neither tick_size nor quote_ccy_precision for ${symbol}`, "bad_response");
     const rules: MarketRules = {
       symbol,
       min_amount: row.min_amount,
       amount_precision: row.base_ccy_precision,
+      price_precision: pricePrecision,
+      leverage_levels: levels,
       max_leverage: levels[levels.length - 1] ?? 1,
       taker_fee_rate: row.taker_fee_rate,
-      leverage_levels: levels,
+      maintenance_margin_rate: await this.maintenanceMarginRate(symbol),
+      fill_allowance_rate: COINEX_FILL_ALLOWANCE_RATE,
       fetched_at: this.clock.now(),
     };
     this.markets.set(symbol, rules);
     return rules;
   }
 
-  private remember(result: OrderResult): void {
-    this.orders.set(result.client_id, result);
-    while (this.orders.size > REMEMBERED_ORDERS) {
-      const oldest = this.orders.keys().next().value;
-      if (oldest === undefined) break;
-      this.orders.delete(oldest);
+  /**
+   * The maintenance margin rate of the market's first (smallest) position tier,
+   * from the public GET /futures/position-level (§6.3). Optional information:
+   * when CoinEx does not answer, the default rate and one warning (cached with
+   * the market rules, so once per market per hour at most).
+   */
+  private async maintenanceMarginRate(symbol: string): Promise<number> {
+    try {
+      const { data } = await this.http.call(
+        { method: "GET", path: "/futures/position-level", query: { market: symbol }, signed: false, group: "public" },
+        PositionLevelSchema,
+      );
+      const tiers = [...(data.find((m) => m.market === symbol)?.level ?? [])].sort((a, b) => a.amount - b.amount);
+      const rate = tiers[0]?.maintenance_margin_rate;
+      if (rate === undefined || !(rate > 0 && rate < 1)) throw new Error(`no usable tier for ${symbol}`);
+      return rate;
+    } catch (error) {
+      log.warn("CoinEx position tiers unavailable; using the default maintenance margin rate", {
+        symbol,
+        rate: DEFAULT_MAINTENANCE_MARGIN_RATE,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return DEFAULT_MAINTENANCE_MARGIN_RATE;
     }
   }
 }
 
-function toOrderResult(
-  data: ReturnType<typeof OrderSchema.parse>,
-  symbol: string,
-  clientId: string,
-): OrderResult {
-  const filled = data.filled_amount;
-  const averagePrice = filled > 0 ? data.filled_value / filled : (data.last_filled_price ?? 0);
-  if (filled <= 0) log.warn("CoinEx reported a market order with nothing filled yet", { symbol, order_id: data.order_id, client_id: clientId });
-  return {
-    order_id: data.order_id,
-    client_id: data.client_id || clientId,
-    symbol: data.market || symbol,
-    side: data.side,
-    amount: filled > 0 ? filled : data.amount,
-    price: averagePrice,
-    fee: data.fee,
-    realized_pnl: data.realized_pnl ?? 0,
-    duplicate: false,
-  };
+/** Keeps `value` under `key`, dropping the oldest entries beyond REMEMBERED_ORDERS (Map keeps insertion order). */
+function remember<T>(map: Map<string, T>, key: string, value: T): void {
+  map.set(key, value);
+  while (map.size > REMEMBERED_ORDERS) {
+    const oldest = map.keys().next().value;
+    if (oldest === undefined) break;
+    map.delete(oldest);
+  }
 }
 
 /**

@@ -2,10 +2,16 @@
  * The paper account as it is saved on disk (JSON, versioned, validated with zod).
  * A missing file means a fresh account; a file that does not parse or validate
  * is an error naming the file: simulated money is never silently reset.
+ *
+ * Version 2 adds exchange-side stops, funding and the way a position ended.
+ * A version-1 file (the program before stops and funding) is upgraded in memory
+ * by paper-state-v1.ts and written as version 2 with the next change, so the
+ * old program can still read the file until this one changes the account.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { writeFileAtomicSync as writeFileAtomic } from "../util/atomic-file.ts";
+import { PaperStateV1Schema, upgradePaperStateV1 } from "./paper-state-v1.ts";
 
 const finite = z.number().finite();
 const positive = finite.positive();
@@ -19,11 +25,18 @@ const PaperPositionSchema = z
     size: positive,
     entry_price: positive,
     leverage: positive,
-    /** Isolated margin locked for this position. */
+    /** Initial margin locked at the fill (entry × size / leverage). Funding moves the position's margin: current = margin + funding. */
     margin: positive,
     /** Fee paid to open; part of the position's realized P&L when it closes. */
     open_fee: finite.nonnegative(),
     opened_at: millis,
+    /** Exchange-side triggers on the mark price; null = none. */
+    stop_loss_price: positive.nullable(),
+    take_profit_price: positive.nullable(),
+    /** Funding received (+) / paid (−) so far, booked into the position's isolated margin. */
+    funding: finite,
+    /** The latest funding boundary already accounted for (charged, or the one at or before the opening). */
+    last_funding_at: millis,
   })
   .strict();
 
@@ -38,6 +51,8 @@ const OrderResultSchema = z
     fee: finite.nonnegative(),
     realized_pnl: finite,
     duplicate: z.boolean(),
+    /** Present on closing orders: what a retried close with the same client_id must report again. */
+    close: z.object({ funding: finite, pnl: finite }).strict().optional(),
   })
   .strict();
 
@@ -48,15 +63,20 @@ const ClosedPositionSchema = z
     size: positive,
     entry_price: positive,
     exit_price: positive,
+    /** Net effect on the balance: price P&L − fees + funding (a liquidation: −(initial margin + open fee)). */
     realized_pnl: finite,
+    /** Open + close fee. */
+    fees: finite.nonnegative(),
+    funding: finite,
     opened_at: millis,
     closed_at: millis,
+    kind: z.enum(["close", "stop_loss", "take_profit", "liquidation", "adl", "other"]),
   })
   .strict();
 
 export const PaperStateSchema = z
   .object({
-    version: z.literal(1),
+    version: z.literal(2),
     starting_balance: positive,
     /** Free USDT (not locked as margin). */
     available: finite.nonnegative(),
@@ -71,9 +91,10 @@ export const PaperStateSchema = z
 
 export type PaperState = z.infer<typeof PaperStateSchema>;
 export type PaperPosition = z.infer<typeof PaperPositionSchema>;
+export type PaperOrderRecord = z.infer<typeof OrderResultSchema>;
 
 export function freshPaperState(startingBalance: number): PaperState {
-  return { version: 1, starting_balance: startingBalance, available: startingBalance, positions: [], closed: [], orders: [], next_order_id: 1 };
+  return { version: 2, starting_balance: startingBalance, available: startingBalance, positions: [], closed: [], orders: [], next_order_id: 1 };
 }
 
 /** The saved state, or null when there is no file yet. Throws an error naming the file when it is unreadable or invalid. */
@@ -92,17 +113,24 @@ export function loadPaperState(path: string): PaperState | null {
   } catch (error) {
     throw new Error(`paper exchange state file ${path} is not valid JSON (${error instanceof Error ? error.message : String(error)}); ${hint}`);
   }
-  const parsed = PaperStateSchema.safeParse(json);
-  if (!parsed.success) {
-    const where = parsed.error.issues
-      .slice(0, 3)
-      .map((issue) => `${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`)
-      .join("; ");
-    throw new Error(`paper exchange state file ${path} is invalid (${where}); ${hint}`);
+  const version = typeof json === "object" && json !== null ? (json as { version?: unknown }).version : undefined;
+  if (version === 1) {
+    const old = PaperStateV1Schema.safeParse(json);
+    if (!old.success) throw new Error(`paper exchange state file ${path} (version 1) is invalid (${describeIssues(old.error)}); ${hint}`);
+    return upgradePaperStateV1(old.data);
   }
+  const parsed = PaperStateSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`paper exchange state file ${path} is invalid (${describeIssues(parsed.error)}); ${hint}`);
   return parsed.data;
 }
 
 export function savePaperState(path: string, state: PaperState): void {
   writeFileAtomic(path, JSON.stringify(state, null, 2) + "\n");
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`)
+    .join("; ");
 }

@@ -15,19 +15,36 @@ export interface Balance {
   unrealized_pnl: number;
 }
 
+/**
+ * An open position. P&L is always measured from the average entry price (never
+ * from CoinEx's settlement price, which profit settlement resets):
+ *   unrealized_pnl = direction × (current_price − entry_price) × size
+ *   margin         = entry_price × size / leverage   (the initial margin)
+ * so unrealized_pnl / margin is the "P&L %" that take-profit and stop-loss use.
+ */
 export interface Position {
   symbol: string;
   side: PositionSide;
   /** Base units, always positive. */
   size: number;
+  /** Average entry price. */
   entry_price: number;
-  /** Latest mark/last price known for the symbol. */
+  /** Mark price (the paper exchange: the latest price of the feed). */
   current_price: number;
   unrealized_pnl: number;
+  /** Initial margin: entry_price × size / leverage. */
   margin: number;
   leverage: number;
   /** ms since epoch. */
   opened_at: number;
+  /** Exchange-side stop-loss trigger (mark price), null when none is set. */
+  stop_loss_price: number | null;
+  /** Exchange-side take-profit trigger (mark price), null when none is set. */
+  take_profit_price: number | null;
+  /** Where the exchange liquidates the position, null when unknown. */
+  liquidation_price: number | null;
+  /** Funding received (+) or paid (−) while the position has been open, USDT. */
+  funding: number;
 }
 
 export interface MarketInfo {
@@ -35,8 +52,20 @@ export interface MarketInfo {
   min_amount: number;
   /** Decimal places allowed for amounts. */
   amount_precision: number;
+  /** Decimal places of the market's prices (stop prices are rounded to them). */
+  price_precision: number;
+  /** The leverage levels the exchange accepts, ascending (CoinEx grants only these). */
+  leverage_levels: number[];
   max_leverage: number;
   taker_fee_rate: number;
+  /** Maintenance margin rate of the smallest position tier (liquidation distance). */
+  maintenance_margin_rate: number;
+  /**
+   * How much worse than the quoted price a market order may fill, as a rate
+   * (paper: its slippage; CoinEx: a cautious allowance). Sizing keeps this room
+   * so margin + fee stay within the configured share of equity.
+   */
+  fill_allowance_rate: number;
 }
 
 export interface OrderRequest {
@@ -63,15 +92,50 @@ export interface OrderResult {
   duplicate: boolean;
 }
 
+/** Why a position ended, as the exchange reports it. */
+export type CloseKind = "close" | "stop_loss" | "take_profit" | "liquidation" | "adl" | "other";
+
+/**
+ * What closing a position did, for the record: one P&L figure for one close,
+ * the same on the page, in the history and in the events.
+ */
+export interface CloseResult {
+  /** The close order (CoinEx close-position / paper fill). */
+  order: OrderResult;
+  /** Average exit price. */
+  exit_price: number;
+  /** Fee of the closing fill, USDT. */
+  close_fee: number;
+  /** Funding received (+) or paid (−) over the position's life, USDT. */
+  funding: number;
+  /**
+   * The whole position's net effect on the balance: price P&L − opening and
+   * closing fees + funding (CoinEx: the finished position's realized_pnl).
+   */
+  pnl: number;
+}
+
 export interface ClosedPosition {
   symbol: string;
   side: PositionSide;
   size: number;
   entry_price: number;
   exit_price: number;
+  /** Net effect on the balance, fees and funding included (as CloseResult.pnl). */
   realized_pnl: number;
+  /** Fees paid over the position's life (open + close), USDT; 0 when the exchange does not say. */
+  fees: number;
+  funding: number;
   opened_at: number;
   closed_at: number;
+  /** How it ended: our close, an exchange-side stop, a liquidation … */
+  kind: CloseKind;
+}
+
+/** Exchange-side stops of one position; null = none. Prices are mark-price triggers. */
+export interface PositionStops {
+  stop_loss_price: number | null;
+  take_profit_price: number | null;
 }
 
 /** An error an exchange returned or a transport failure, with a message a trader can act on. */
@@ -93,9 +157,22 @@ export interface Exchange {
   getPositions(): Promise<Position[]>;
   getMarketInfo(symbol: string): Promise<MarketInfo>;
   getPrice(symbol: string): Promise<number>;
+  /**
+   * Sets the leverage for the next order on `symbol` and returns the level the
+   * exchange GRANTED: the largest allowed level ≤ `leverage` (CoinEx accepts only
+   * its listed levels). Sizing must use the returned level.
+   */
   setLeverage(symbol: string, leverage: number): Promise<number>;
+  /** `order.leverage` must be the level setLeverage granted; the exchange does not set it again. */
   placeMarketOrder(order: OrderRequest): Promise<OrderResult>;
   /** Market-closes the whole position of `symbol`. */
-  closePosition(symbol: string, client_id: string): Promise<OrderResult>;
+  closePosition(symbol: string, client_id: string): Promise<CloseResult>;
+  /**
+   * Places (or moves, or with null removes) the exchange-side stop-loss and
+   * take-profit of the open position on `symbol`, triggered by the mark price,
+   * and returns what the exchange now holds. They close the whole position.
+   */
+  setPositionStops(symbol: string, stops: PositionStops): Promise<PositionStops>;
+  /** Finished positions, newest first. */
   getClosedPositions(limit: number): Promise<ClosedPosition[]>;
 }

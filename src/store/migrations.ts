@@ -52,6 +52,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX equity_snapshots_at ON equity_snapshots (at, id);
   `,
+  // 2: what a trade really cost and earned: the margin and leverage it opened with
+  // (the leverage the exchange granted) and the funding over its life.
+  `
+  ALTER TABLE trades ADD COLUMN margin REAL;
+  ALTER TABLE trades ADD COLUMN leverage REAL;
+  ALTER TABLE trades ADD COLUMN funding REAL NOT NULL DEFAULT 0;
+  CREATE INDEX trades_symbol_closed ON trades (symbol, exchange, closed_at) WHERE closed_at IS NOT NULL;
+  `,
 ];
 
 /** Brings the database up to the newest schema; refuses a database written by a newer program. */

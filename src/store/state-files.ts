@@ -2,9 +2,10 @@
  * The product's two small JSON files in the data dir, written atomically:
  *
  * - `trader_state.json` `{ running, mode?, live_confirmed_at, last_exchange,
- *   coinex_starting_balance, updated_at }`: whether the owner last left the trader ON
- *   or OFF (so a restart resumes what they chose), when they confirmed live trading,
- *   which exchange's account the dashboard shows, and the live kill-switch baseline.
+ *   coinex_starting_balance, baselines, closing_duty, updated_at }`: whether the owner
+ *   last left the trader ON or OFF (so a restart resumes what they chose), when they
+ *   confirmed live trading, which exchange's account the dashboard shows, the
+ *   kill-switch baselines, and the positions the bot must still close.
  * - `live-trader-lock.json` `{ reason, at, count?, source }`: the lockfile written by
  *   the circuit breaker, kill switch or emergency stop; no new orders while it exists.
  *
@@ -22,6 +23,17 @@ export const TRADER_STATE_FILE = "trader_state.json";
 export const LOCK_FILE = "live-trader-lock.json";
 
 const ModeSchema = z.enum(["live", "dry-run", "paused"]);
+const ExchangeNameSchema = z.enum(["paper", "coinex"]);
+const BaselineSchema = z.object({ equity: z.number().positive(), at: z.number().int().nonnegative().nullable() });
+const ClosingTaskSchema = z.object({
+  exchange: ExchangeNameSchema,
+  symbol: z.string().min(1),
+  reason: z.string().min(1),
+  since: z.number().int().nonnegative(),
+  attempts: z.number().int().nonnegative(),
+  last_error: z.string().nullable(),
+  next_at: z.number().int().nonnegative(),
+});
 
 // Loose: a field a newer version added does not make the file "corrupt".
 const TraderStateFileSchema = z.looseObject({
@@ -30,8 +42,13 @@ const TraderStateFileSchema = z.looseObject({
   live_confirmed_at: z.number().nullable().optional(),
   last_exchange: z.enum(["paper", "coinex"]).optional(),
   coinex_starting_balance: z.number().positive().nullable().optional(),
+  baselines: z.object({ paper: BaselineSchema.optional(), coinex: BaselineSchema.optional() }).optional(),
+  closing_duty: z.array(ClosingTaskSchema).optional(),
   updated_at: z.union([z.string(), z.number()]).optional(),
 });
+
+export type ClosingTaskRecord = z.infer<typeof ClosingTaskSchema>;
+export type BaselineRecord = z.infer<typeof BaselineSchema>;
 
 /** What the controller persists beyond ON/OFF. */
 export interface TraderStateExtras {
@@ -39,9 +56,12 @@ export interface TraderStateExtras {
   live_confirmed_at: number | null;
   last_exchange: "paper" | "coinex";
   coinex_starting_balance: number | null;
+  baselines: { paper?: BaselineRecord; coinex?: BaselineRecord };
+  /** Positions the closing duty must still close. */
+  closing_duty: ClosingTaskRecord[];
 }
 
-const NO_EXTRAS: TraderStateExtras = { live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: null };
+const NO_EXTRAS: TraderStateExtras = { live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: null, baselines: {}, closing_duty: [] };
 
 export interface TraderState extends TraderStateExtras {
   running: boolean;
@@ -71,6 +91,8 @@ export async function readTraderState(dataDir: string): Promise<TraderState> {
     live_confirmed_at: parsed.data.live_confirmed_at ?? null,
     last_exchange: parsed.data.last_exchange ?? "paper",
     coinex_starting_balance: parsed.data.coinex_starting_balance ?? null,
+    baselines: parsed.data.baselines ?? {},
+    closing_duty: parsed.data.closing_duty ?? [],
     running,
     mode: mode ?? null,
     updated_at: updated_at === undefined ? null : isoOrAsWritten(updated_at),
@@ -89,6 +111,8 @@ export async function writeTraderState(
     live_confirmed_at: state.live_confirmed_at ?? null,
     last_exchange: state.last_exchange ?? "paper",
     coinex_starting_balance: state.coinex_starting_balance ?? null,
+    baselines: state.baselines ?? {},
+    closing_duty: state.closing_duty ?? [],
   };
   const file = { running: state.running, ...(state.mode === undefined ? {} : { mode: state.mode }), ...extras, updated_at };
   TraderStateFileSchema.parse(file);

@@ -27,6 +27,7 @@
 import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { formatPrice, formatSignedUsd } from "../util/number-format.ts";
 import { migrate } from "./migrations.ts";
 import {
   ActivityOriginSchema,
@@ -106,6 +107,7 @@ export class TraderStore {
   private readonly tradeByClient: Statement<TradeRecord>;
   private readonly closeTrade: Statement<TradeRecord>;
   private readonly selectOpenTrades: Statement<TradeRecord>;
+  private readonly selectLastClose: Statement<{ closed_at: number | null }>;
   private readonly selectClosedTrades: Statement<TradeRecord>;
   private readonly insertLog: Statement<LogRow>;
   private readonly selectLogs: Statement<LogRow>;
@@ -132,19 +134,20 @@ export class TraderStore {
 
     const db = this.db;
     this.insertTrade = db.prepare(
-      `INSERT INTO trades (symbol, side, size, entry_price, fees, opened_at, open_reason, client_id, exchange, mode)
-       VALUES ($symbol, $side, $size, $entry_price, $fees, $opened_at, $open_reason, $client_id, $exchange, $mode)
+      `INSERT INTO trades (symbol, side, size, entry_price, fees, margin, leverage, opened_at, open_reason, client_id, exchange, mode)
+       VALUES ($symbol, $side, $size, $entry_price, $fees, $margin, $leverage, $opened_at, $open_reason, $client_id, $exchange, $mode)
        RETURNING *`,
     );
     this.tradeById = db.prepare(`SELECT * FROM trades WHERE id = ?`);
     this.tradeByClient = db.prepare(`SELECT * FROM trades WHERE client_id = ?`);
     this.closeTrade = db.prepare(
-      `UPDATE trades SET exit_price = $exit_price, fees = fees + $close_fees, pnl = $pnl,
+      `UPDATE trades SET exit_price = $exit_price, fees = fees + $close_fees, pnl = $pnl, funding = $funding,
          closed_at = $closed_at, close_reason = $close_reason
        WHERE id = $trade_id AND closed_at IS NULL
        RETURNING *`,
     );
     this.selectOpenTrades = db.prepare(`SELECT * FROM trades WHERE closed_at IS NULL ORDER BY opened_at, id`);
+    this.selectLastClose = db.prepare(`SELECT MAX(closed_at) AS closed_at FROM trades WHERE symbol = $symbol AND exchange = $exchange AND closed_at IS NOT NULL`);
     this.selectClosedTrades = db.prepare(
       `SELECT * FROM trades WHERE closed_at IS NOT NULL ORDER BY closed_at DESC, id DESC LIMIT ?`,
     );
@@ -200,7 +203,7 @@ export class TraderStore {
       if (!trade) throw new Error("recordTradeOpen: INSERT returned no row");
       this.insertLogRow(
         "trade",
-        `opened ${trade.side} ${trade.symbol} ${trade.size} @ ${trade.entry_price} (${trade.mode}): ${trade.open_reason}`,
+        `opened ${trade.side} ${trade.symbol} ${trade.size} @ ${formatPrice(trade.entry_price)} (${trade.mode}): ${trade.open_reason}`,
         { trade_id: trade.id, event: "open", client_id: trade.client_id },
         "system",
         trade.opened_at,
@@ -229,7 +232,7 @@ export class TraderStore {
       }
       this.insertLogRow(
         "trade",
-        `closed ${trade.side} ${trade.symbol} ${trade.size} @ ${trade.exit_price}, P&L ${trade.pnl} USDT: ${trade.close_reason}`,
+        `closed ${trade.side} ${trade.symbol} ${trade.size} @ ${formatPrice(trade.exit_price ?? Number.NaN)}, P&L ${formatSignedUsd(trade.pnl ?? Number.NaN)} USDT: ${trade.close_reason}`,
         { trade_id: trade.id, event: "close", pnl: trade.pnl, fees: trade.fees },
         "system",
         trade.closed_at ?? Date.now(),
@@ -244,6 +247,11 @@ export class TraderStore {
   /** Open trades, oldest first. */
   openTrades(): TradeRecord[] {
     return this.selectOpenTrades.all();
+  }
+
+  /** When a trade of `symbol` on `exchange` last closed (ms), or null. */
+  lastCloseAt(symbol: string, exchange: string): number | null {
+    return this.selectLastClose.get({ symbol, exchange })?.closed_at ?? null;
   }
 
   /** Closed trades, most recently closed first. */

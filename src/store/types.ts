@@ -27,6 +27,10 @@ export const TradeOpenInputSchema = z
     entry_price: finite.positive(),
     /** Fees paid to open, USDT. */
     fees: finite.nonnegative().default(0),
+    /** Margin the position took (filled notional / granted leverage), USDT. */
+    margin: finite.positive().nullable().default(null),
+    /** The leverage the exchange granted. */
+    leverage: finite.positive().nullable().default(null),
     opened_at: timestamp.optional(),
     open_reason: z.string().min(1),
     /** The opening order's client_id; a second record with the same one is not created. */
@@ -43,8 +47,10 @@ export const TradeCloseInputSchema = z
     exit_price: finite.positive(),
     /** Fees paid to close, USDT; added to the opening fees. */
     close_fees: finite.nonnegative().default(0),
-    /** Net realized P&L of the whole trade in USDT, after all fees. */
+    /** Net realized P&L of the whole trade in USDT, after all fees and funding. */
     pnl: finite,
+    /** Funding received (+) or paid (−) over the trade's life, USDT. */
+    funding: finite.default(0),
     closed_at: timestamp.optional(),
     close_reason: z.string().min(1),
   })
@@ -60,6 +66,11 @@ export interface TradeRecord {
   exit_price: number | null;
   /** Total fees so far (open + close), USDT. */
   fees: number;
+  /** Margin at the open (null for trades recorded before it was kept). */
+  margin: number | null;
+  leverage: number | null;
+  /** Funding over the trade's life (+ received, − paid). */
+  funding: number;
   /** Net realized P&L after fees; null while open. */
   pnl: number | null;
   opened_at: number;

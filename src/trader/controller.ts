@@ -12,13 +12,19 @@
  * trader_config.json to `live` is not a confirmation: the trader stays paused.
  */
 import type { TraderConfig, TraderConfigPatch, TraderMode } from "../config/schema.ts";
+import { configWarnings, noStopLossWarning } from "../config/warnings.ts";
+import { pnlPctOfMargin } from "../exchange/margin.ts";
 import type { Exchange, Position } from "../exchange/types.ts";
-import { closeAll, closeWithRetries, type CloseOutcome } from "./closing.ts";
-import { runCycle, type CycleSummary } from "./cycle.ts";
+import { formatSignedUsd, formatUsd } from "../util/number-format.ts";
+import { ClosingDuty, type ClosingTask } from "./closing-duty.ts";
+import { closeAll, closeWithRetries, type ClosePorts } from "./closing.ts";
+import { freshCycleMemory, runCycle, syncStops, type CycleSummary } from "./cycle.ts";
+import { runEmergencyStop } from "./emergency-stop.ts";
 import type { CyclePorts, LockInfo, Origin, TraderEvent, TraderJournal } from "./ports.ts";
-import { CircuitBreaker } from "./risk/circuit-breaker.ts";
+import { reconcileClosedPositions } from "./reconcile.ts";
+import { baselineFor, type Baseline, type Baselines } from "./risk/kill-switch-baseline.ts";
 import { readKillSwitch } from "./risk/kill-switch.ts";
-import { pnlPctOfMargin } from "./risk/take-profit-stop-loss.ts";
+import type { RejectionState } from "./risk/rejection-cooldown.ts";
 import type { ScoredCoin } from "./signals.ts";
 
 export interface PersistedTraderState {
@@ -27,12 +33,20 @@ export interface PersistedTraderState {
   live_confirmed_at: number | null;
   /** The exchange whose account the dashboard shows while paused. */
   last_exchange: "paper" | "coinex";
-  /** Equity when live trading first started: the kill switch's baseline on CoinEx. */
+  /** Equity when live trading first started (older files): read as the CoinEx baseline when `baselines` has none. */
   coinex_starting_balance: number | null;
+  /** The kill switch's baseline per exchange, as the owner last reset it. */
+  baselines: Baselines;
+  /** Positions the bot must still close (the closing duty), so a restart carries on. */
+  closing_duty: ClosingTask[];
 }
 
+export const INITIAL_TRADER_STATE: PersistedTraderState = {
+  running: false, live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: null, baselines: {}, closing_duty: [],
+};
+
 export type ConfigUpdateResult =
-  | { ok: true; config: TraderConfig }
+  | { ok: true; config: TraderConfig; warnings?: string[] }
   | { ok: false; error: string; issues: { path: string; message: string }[] };
 
 export interface ControllerDeps {
@@ -71,7 +85,10 @@ export interface AccountView {
   available: number;
   margin: number;
   unrealized_pnl: number;
+  /** The kill switch's baseline equity (the starting balance until the owner resets it). */
   starting_balance: number;
+  /** When the baseline was set (ms); null for the paper account's starting balance. */
+  baseline_at: number | null;
   drawdown_pct: number;
   kill_switch_distance_pct: number;
 }
@@ -87,11 +104,19 @@ export interface PositionView {
   margin: number;
   leverage: number;
   opened_at: number;
+  stop_loss_price: number | null;
+  take_profit_price: number | null;
+  liquidation_price: number | null;
 }
 
-/** A position as the dashboard shows it: P&L also as % of margin (the unit of TP/SL). */
-export function positionView(p: Position): PositionView {
+type StopFields = "stop_loss_price" | "take_profit_price" | "liquidation_price" | "funding";
+
+/** A position as the dashboard shows it: P&L also as % of margin (the unit of TP/SL). Stops may be unknown (an older publisher). */
+export function positionView(p: Omit<Position, StopFields> & Partial<{ [K in StopFields]: Position[K] | null }>): PositionView {
   return {
+    stop_loss_price: p.stop_loss_price ?? null,
+    take_profit_price: p.take_profit_price ?? null,
+    liquidation_price: p.liquidation_price ?? null,
     symbol: p.symbol,
     side: p.side,
     size: p.size,
@@ -117,6 +142,12 @@ export interface TraderStatus {
   account_error: string | null;
   positions: PositionView[];
   last_cycle: CycleSummary | null;
+  /** Positions the closing duty is still trying to close. */
+  closing: ClosingTask[];
+  /** Coins resting after repeated rejections. */
+  cooldowns: RejectionState[];
+  /** Standing warnings about the settings (no stop-loss while ON, a take-profit below fees …). */
+  warnings: string[];
 }
 
 export type ChangeTopic = "status" | "account" | "config" | "logs";
@@ -129,13 +160,21 @@ export interface ActionResult {
 
 export class TraderController {
   /** Until boot() reads trader_state.json: OFF (fail safe). */
-  private state: PersistedTraderState = { running: false, live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: null };
-  /** The lockfile as last read; display only — every order re-reads the file. */
+  private state: PersistedTraderState = { ...INITIAL_TRADER_STATE };
+  /** The lockfile as last read (or the lock held in memory); display only — every order re-reads. */
   private cachedLock: LockInfo | null = null;
-  private readonly breaker = new CircuitBreaker();
+  /**
+   * A lock set in memory the moment it is decided (emergency stop, kill switch,
+   * circuit breaker), before the lockfile is written: it holds even when the
+   * disk refuses the file, until the owner clears it.
+   */
+  private memoryLock: LockInfo | null = null;
+  private readonly memory = freshCycleMemory();
+  private readonly duty: ClosingDuty;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private accountTimer: ReturnType<typeof setInterval> | null = null;
-  private cycleInFlight: Promise<CycleSummary> | null = null;
+  private cycleInFlight: Promise<unknown> | null = null;
+  private reconciling: Promise<void> = Promise.resolve();
   private lastCycle: CycleSummary | null = null;
   private account: AccountView | null = null;
   private accountError: string | null = null;
@@ -149,6 +188,19 @@ export class TraderController {
   constructor(private readonly deps: ControllerDeps) {
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.duty = new ClosingDuty({
+      exchange: (name) => (name === "paper" ? deps.paper : deps.coinex),
+      ports: this.closePorts(),
+      persist: async (tasks) => {
+        this.state = { ...this.state, closing_duty: tasks };
+        await deps.state.save(this.state);
+      },
+      changed: () => {
+        this.notify("status");
+        void this.refreshAccount();
+      },
+      firstDelayMs: deps.closeRetryDelayMs === undefined ? undefined : Math.max(1, deps.closeRetryDelayMs * 5),
+    });
   }
 
   // ---- lifecycle -------------------------------------------------------
@@ -156,7 +208,8 @@ export class TraderController {
   /** Restores ON/OFF as the owner left it and starts the account refresher. */
   async boot(): Promise<void> {
     this.state = await this.deps.state.load();
-    this.cachedLock = await this.deps.lockFile.read();
+    this.cachedLock = await this.readLock();
+    this.duty.restore(this.state.closing_duty);
     await this.refreshAccount();
     if (this.state.running) {
       this.deps.journal.log("control", "Restored ON after restart (the owner left the trader running)", { action: "restore", ok: true, result: "ON" }, "system");
@@ -174,7 +227,8 @@ export class TraderController {
    */
   async resumeFromDisk(): Promise<void> {
     this.state = await this.deps.state.load();
-    this.cachedLock = await this.deps.lockFile.read();
+    this.cachedLock = await this.readLock();
+    this.duty.restore(this.state.closing_duty);
     if (this.state.running) this.scheduleNext(0);
     else if (this.timer) {
       clearTimeout(this.timer);
@@ -189,6 +243,7 @@ export class TraderController {
     this.timer = null;
     if (this.accountTimer) clearInterval(this.accountTimer);
     this.accountTimer = null;
+    this.duty.stop();
     await this.cycleInFlight?.catch(() => undefined);
   }
 
@@ -220,6 +275,7 @@ export class TraderController {
   status(): TraderStatus {
     const config = this.deps.config.current();
     const live = this.liveCheck();
+    const warnings = [noStopLossWarning(config, this.state.running), ...configWarnings(config).map((w) => w.message)].filter((w): w is string => w !== null);
     return {
       mode: this.effectiveMode(config),
       running: this.state.running,
@@ -232,6 +288,9 @@ export class TraderController {
       account_error: this.accountError,
       positions: this.positions,
       last_cycle: this.lastCycle,
+      closing: this.duty.list(),
+      cooldowns: this.memory.rejections.resting(this.now()),
+      warnings,
     };
   }
 
@@ -239,15 +298,23 @@ export class TraderController {
 
   async start(origin: Origin): Promise<ActionResult> {
     if (this.state.running) return this.record(origin, "start", { ok: true, message: "Trader already ON" });
+    // Saved first: if the disk refuses, the trader stays OFF (a restart would come up OFF anyway).
     await this.saveState({ ...this.state, running: true });
     this.scheduleNext(0);
     return this.record(origin, "start", { ok: true, message: `Trader ON (mode ${this.effectiveMode()})` });
   }
 
   async stop(origin: Origin): Promise<ActionResult> {
-    await this.saveState({ ...this.state, running: false });
+    // In memory first: stopping must work even when the state file cannot be written.
+    this.state = { ...this.state, running: false };
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.notify("status");
+    try {
+      await this.deps.state.save(this.state);
+    } catch (error) {
+      return this.record(origin, "stop", { ok: false, message: `Trader OFF now, but trader_state.json could not be written (${errorText(error)}): fix the disk, or it may come back ON after a restart` });
+    }
     return this.record(origin, "stop", { ok: true, message: "Trader OFF: no more cycles (open positions stay open)" });
   }
 
@@ -265,7 +332,8 @@ export class TraderController {
 
   /**
    * Applies a partial config. Switching to live needs `confirm === "LIVE"` and
-   * the live preconditions; the refusal says which one is missing.
+   * the live preconditions; the refusal says which one is missing. A change of
+   * tp_pct / sl_pct / max_leverage moves the exchange-side stops at once.
    */
   async updateConfig(patch: TraderConfigPatch, origin: Origin, confirm?: string): Promise<ConfigUpdateResult> {
     const current = this.deps.config.current();
@@ -295,11 +363,13 @@ export class TraderController {
     } else if (mode === "dry-run" && this.state.last_exchange !== "paper") {
       await this.saveState({ ...this.state, last_exchange: "paper" });
     }
-    this.deps.journal.log("control", `Config updated: ${describePatch(patch)}`, { action: "config", ok: true, result: describePatch(patch), patch }, origin);
+    const warnings = configWarnings(result.config).filter((w) => w.field in patch).map((w) => w.message);
+    this.deps.journal.log("control", `Config updated: ${describePatch(patch)}${warnings.length ? ` — warning: ${warnings.join("; ")}` : ""}`, { action: "config", ok: true, result: describePatch(patch), patch, warnings }, origin);
     this.notify("config");
     this.notify("status");
     if (patch.scan_interval_minutes !== undefined && this.state.running) this.scheduleNext();
-    return result;
+    if (patch.tp_pct !== undefined || patch.sl_pct !== undefined || patch.max_leverage !== undefined) void this.moveStops();
+    return { ...result, warnings };
   }
 
   /** A hand edit of trader_config.json noticed by the watcher. */
@@ -312,6 +382,7 @@ export class TraderController {
     this.deps.journal.log("control", "trader_config.json edited by hand: new config in force", { action: "config", ok: true, result: "hand edit accepted", config }, "file");
     this.notify("config");
     this.notify("status");
+    void this.moveStops();
   }
 
   onConfigFileRejected(error: string): void {
@@ -319,47 +390,92 @@ export class TraderController {
     this.notify("logs");
   }
 
-  /**
-   * Emergency stop: stop the loop, write the lockfile (so an in-flight cycle
-   * places nothing more), set paused, close every position on every configured
-   * exchange with retries, and report each result.
-   */
+  /** See src/trader/emergency-stop.ts: close first, then the files; every step reported. */
   async emergencyStop(origin: Origin): Promise<ActionResult> {
     const at = this.now();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    // The lockfile first: an in-flight cycle re-reads it before every order.
-    await this.writeLock({ reason: `emergency stop (${origin})`, source: "emergency_stop" });
-    await this.saveState({ ...this.state, running: false, live_confirmed_at: null });
-    await this.deps.config.update({ mode: "paused" }, origin);
-    await this.cycleInFlight?.catch(() => undefined);
-    const outcomes: (CloseOutcome & { exchange: string })[] = [];
-    for (const exchange of this.exchanges()) {
-      let positions;
-      try {
-        positions = await this.withRetries(() => exchange.getPositions());
-      } catch (error) {
-        outcomes.push({ exchange: exchange.name, symbol: "*", ok: false, attempts: 3, error: `could not list positions: ${errorText(error)}` });
-        continue;
-      }
-      const closed = await closeAll(exchange, positions, "emergency stop", this.closePorts(), { origin, retryDelayMs: this.deps.closeRetryDelayMs });
-      outcomes.push(...closed.map((o) => ({ ...o, exchange: exchange.name })));
-    }
-    const failed = outcomes.filter((o) => !o.ok);
-    const message = failed.length === 0
-      ? `Emergency stop: trader OFF, paused, locked; closed ${outcomes.length} position(s)`
-      : `Emergency stop: trader OFF, paused, locked; ${failed.length} of ${outcomes.length} close(s) FAILED: ${failed.map((f) => `${f.symbol}: ${f.error}`).join("; ")}`;
-    this.emit({ type: "control", at, message });
+    const reason = `emergency stop (${origin})`;
+    const report = await runEmergencyStop({
+      halt: () => {
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = null;
+        this.state = { ...this.state, running: false, live_confirmed_at: null };
+        this.holdLock({ reason, source: "emergency_stop" });
+      },
+      waitForCycle: async () => {
+        while (this.cycleInFlight) await this.cycleInFlight.catch(() => undefined);
+      },
+      exchanges: () => this.exchanges(),
+      listPositions: (exchange) => this.withRetries(() => exchange.getPositions()),
+      closePorts: this.closePorts(),
+      closeOptions: { origin, retryDelayMs: this.deps.closeRetryDelayMs },
+      mustClose: (exchange, position, why, error) => this.duty.add(exchange.name, position.symbol, why, error),
+      writeLock: () => this.writeLock({ reason, source: "emergency_stop" }),
+      saveOff: () => this.deps.state.save(this.state),
+      pauseConfig: async () => {
+        const result = await this.deps.config.update({ mode: "paused" }, origin);
+        if (!result.ok) throw new Error(result.error);
+      },
+    });
+    const failedSteps = report.steps.filter((s) => !s.ok);
+    const closed = report.outcomes.filter((o) => o.ok).length;
+    const message = failedSteps.length === 0
+      ? `Emergency stop: trader OFF, paused, locked; closed ${closed} position(s)`
+      : `Emergency stop: trader OFF and locked; ${failedSteps.map((s) => `${s.step} FAILED: ${s.detail}`).join("; ")}`;
+    this.emit({ type: "control", at, message, data: { steps: report.steps } });
+    this.notify("config");
     await this.refreshAccount();
-    return this.record(origin, "emergency-stop", { ok: failed.length === 0, message, data: { outcomes } });
+    return this.record(origin, "emergency-stop", { ok: failedSteps.length === 0, message, data: { outcomes: report.outcomes, steps: report.steps } });
   }
 
+  /**
+   * Removes the lock. If the kill switch would trip again on the next cycle
+   * (the drawdown from the baseline is still beyond the limit), says so: the
+   * owner then resets the baseline or expects the trip.
+   */
   async clearLock(origin: Origin): Promise<ActionResult> {
-    const lock = await this.deps.lockFile.read();
+    const lock = await this.readLock();
     await this.deps.lockFile.clear();
+    this.memoryLock = null;
     this.cachedLock = null;
-    this.breaker.reset();
-    return this.record(origin, "clear-lockfile", { ok: true, message: lock ? `Lockfile cleared (was: ${lock.reason})` : "No lockfile was set" });
+    this.memory.breaker.reset();
+    const base = lock ? `Lockfile cleared (was: ${lock.reason})` : "No lockfile was set";
+    const warning = this.killSwitchWouldTrip();
+    return this.record(origin, "clear-lockfile", { ok: true, message: warning ? `${base}. Warning: ${warning}` : base, data: { warning } });
+  }
+
+  /** Why the kill switch would trip on the next cycle with the account as last read, or null. */
+  killSwitchWouldTrip(): string | null {
+    const account = this.account;
+    if (!account) return null;
+    const limit = this.deps.config.current().kill_switch_drawdown_pct;
+    if (account.drawdown_pct < limit) return null;
+    return `equity ${formatUsd(account.equity)} is ${account.drawdown_pct.toFixed(2)} % below the kill-switch baseline ${formatUsd(account.starting_balance)} (limit ${limit} %): the kill switch trips again on the next cycle unless you reset the baseline`;
+  }
+
+  /** Sets the kill switch's baseline to the current equity of the shown account (confirmed by the owner on the page). */
+  async resetBaseline(origin: Origin): Promise<ActionResult> {
+    const exchange = this.displayExchange();
+    let equity: number;
+    try {
+      equity = (await exchange.getBalance()).equity;
+    } catch (error) {
+      return this.record(origin, "reset-baseline", { ok: false, message: `Baseline not reset: could not read the ${exchange.name} balance (${errorText(error)})` });
+    }
+    if (!(equity > 0)) return this.record(origin, "reset-baseline", { ok: false, message: `Baseline not reset: equity ${formatUsd(equity)} is not positive` });
+    const previous = this.baseline(exchange.name);
+    const baseline: Baseline = { equity, at: this.now() };
+    await this.saveState({ ...this.state, baselines: { ...this.state.baselines, [exchange.name]: baseline } });
+    await this.refreshAccount();
+    const was = previous ? `was ${formatUsd(previous.equity)}` : "none before";
+    return this.record(origin, "reset-baseline", { ok: true, message: `Kill-switch baseline for ${exchange.name} reset to ${formatUsd(equity)} USDT (${was})`, data: { exchange: exchange.name, baseline, previous } });
+  }
+
+  /** The owner stops the bot retrying a close (they will handle the position themselves). */
+  async cancelClosing(symbol: string, origin: Origin): Promise<ActionResult> {
+    const ok = this.duty.cancel(symbol);
+    return this.record(origin, "cancel-closing", ok
+      ? { ok: true, message: `Stopped retrying the close of ${symbol}: it is yours to handle` }
+      : { ok: false, message: `No close of ${symbol} is being retried` });
   }
 
   async closePosition(symbol: string, origin: Origin): Promise<ActionResult & { status: number }> {
@@ -370,23 +486,28 @@ export class TraderController {
       const result = this.record(origin, "close-position", { ok: false, message: `No open position for ${symbol} on ${exchange.name}` });
       return { ...result, status: 404 };
     }
-    const outcome = await closeWithRetries(exchange, position, `closed by owner (${origin})`, this.closePorts(), { origin, retryDelayMs: this.deps.closeRetryDelayMs });
+    const reason = `closed by owner (${origin})`;
+    const outcome = await closeWithRetries(exchange, position, reason, this.closePorts(), { origin, retryDelayMs: this.deps.closeRetryDelayMs });
+    if (!outcome.ok) this.duty.add(exchange.name, symbol, reason, outcome.error ?? "unknown error");
     await this.refreshAccount();
     const result = this.record(origin, "close-position", outcome.ok
-      ? { ok: true, message: `Closed ${symbol}, P&L ${outcome.pnl?.toFixed(2)} USDT`, data: outcome }
-      : { ok: false, message: `Could not close ${symbol}: ${outcome.error}`, data: outcome });
+      ? { ok: true, message: outcome.gone ? `${symbol} was already closed on ${exchange.name}` : `Closed ${symbol}, P&L ${formatSignedUsd(outcome.pnl ?? 0)} USDT`, data: outcome }
+      : { ok: false, message: `Could not close ${symbol}: ${outcome.error} (the bot keeps retrying; see Closing on /trader)`, data: outcome });
     return { ...result, status: outcome.ok ? 200 : 502 };
   }
 
   async closeAllPositions(origin: Origin): Promise<ActionResult> {
     const exchange = this.displayExchange();
     const positions = await exchange.getPositions();
-    const outcomes = await closeAll(exchange, positions, `close all by owner (${origin})`, this.closePorts(), { origin, retryDelayMs: this.deps.closeRetryDelayMs });
+    const reason = `close all by owner (${origin})`;
+    const outcomes = await closeAll(exchange, positions, reason, this.closePorts(), { origin, retryDelayMs: this.deps.closeRetryDelayMs });
+    for (const outcome of outcomes) if (!outcome.ok) this.duty.add(exchange.name, outcome.symbol, reason, outcome.error ?? "unknown error");
     await this.refreshAccount();
     const failed = outcomes.filter((o) => !o.ok);
+    const pnl = outcomes.reduce((sum, o) => sum + (o.pnl ?? 0), 0);
     return this.record(origin, "close-all", {
       ok: failed.length === 0,
-      message: failed.length === 0 ? `Closed ${outcomes.length} position(s)` : `${failed.length} of ${outcomes.length} close(s) failed`,
+      message: failed.length === 0 ? `Closed ${outcomes.length} position(s), P&L ${formatSignedUsd(pnl)} USDT` : `${failed.length} of ${outcomes.length} close(s) failed (the bot keeps retrying them)`,
       data: { outcomes },
     });
   }
@@ -397,11 +518,32 @@ export class TraderController {
     return this.record(origin, "run-cycle", { ok: summary.errors.length === 0, message: summary.skipped ? `Cycle skipped: ${summary.skipped}` : `Cycle done: ${summary.actions.length} action(s)`, data: summary });
   }
 
+  /**
+   * The paper exchange closed a position on its own (stop-loss, take-profit,
+   * liquidation) or booked funding: record it now, not at the next cycle.
+   */
+  async onPaperEvent(event: { type: string; symbol: string; amount?: number; rate?: number; at?: number }): Promise<void> {
+    if (event.type === "funding" && typeof event.amount === "number") {
+      const text = `Funding ${event.symbol} ${formatSignedUsd(event.amount)} USDT${typeof event.rate === "number" ? ` (rate ${(event.rate * 100).toFixed(4)} %)` : ""} (paper)`;
+      this.deps.journal.log("trade", text, { symbol: event.symbol, amount: event.amount, rate: event.rate ?? null });
+      this.emit({ type: "funding", at: event.at ?? this.now(), symbol: event.symbol, message: text, data: { amount: event.amount, rate: event.rate ?? null } });
+      this.notify("logs");
+      return;
+    }
+    await this.refreshAccount();
+    this.notify("logs");
+  }
+
+  /** The closing duty's next round now (tests; the duty's own timer runs it otherwise). */
+  retryClosesNow(): Promise<void> {
+    return this.duty.runDue();
+  }
+
   // ---- internals -------------------------------------------------------
 
   private async runOneCycle(): Promise<CycleSummary> {
     while (this.cycleInFlight) await this.cycleInFlight.catch(() => undefined);
-    const run = runCycle(this.cyclePorts(), this.breaker);
+    const run = runCycle(this.cyclePorts(), this.memory);
     this.cycleInFlight = run;
     try {
       const summary = await run;
@@ -412,6 +554,22 @@ export class TraderController {
       await this.refreshAccount();
       this.notify("logs");
       this.notify("status");
+    }
+  }
+
+  /** Moves the exchange-side stops after a config change, serialised with the cycles. */
+  private async moveStops(): Promise<void> {
+    while (this.cycleInFlight) await this.cycleInFlight.catch(() => undefined);
+    const run = syncStops(this.cyclePorts(), this.memory);
+    this.cycleInFlight = run;
+    try {
+      await run;
+    } catch (error) {
+      this.deps.journal.log("error", `Moving the exchange-side stops failed: ${errorText(error)}`);
+    } finally {
+      this.cycleInFlight = null;
+      await this.refreshAccount();
+      this.notify("logs");
     }
   }
 
@@ -452,19 +610,27 @@ export class TraderController {
         return { exchange: this.deps.coinex };
       },
       startingBalance: (exchange, equity) => {
-        if (exchange.name === "paper") return this.deps.paper.startingBalance;
-        if (this.state.coinex_starting_balance === null) void this.saveState({ ...this.state, coinex_starting_balance: equity });
-        return this.state.coinex_starting_balance ?? equity;
+        const known = this.baseline(exchange.name);
+        if (known) return known.equity;
+        // The first live cycle on CoinEx: its equity now is the baseline until the owner resets it.
+        const first: Baseline = { equity, at: this.now() };
+        this.state = { ...this.state, baselines: { ...this.state.baselines, [exchange.name]: first } };
+        void this.deps.state.save(this.state).catch((error: unknown) => this.deps.journal.log("error", `Could not save the kill-switch baseline: ${errorText(error)}`));
+        return equity;
       },
       coins: this.deps.coins,
       lock: {
-        current: async () => (this.cachedLock = await this.deps.lockFile.read()),
+        current: async () => (this.cachedLock = await this.readLock()),
         set: (info) => this.writeLock(info),
       },
       journal: this.deps.journal,
+      reconcile: (exchange, positions) => this.reconcile(exchange, positions),
+      mustClose: (exchange, position, reason, error) => this.duty.add(exchange.name, position.symbol, reason, error),
       pause: async (reason) => {
-        await this.deps.config.update({ mode: "paused" }, "system");
+        // The confirmation goes first, in memory: even if the config cannot be written, live is off.
         await this.forgetLiveConfirmationUnless("paused");
+        const result = await this.deps.config.update({ mode: "paused" }, "system");
+        if (!result.ok) throw new Error(result.issues.map((i) => i.message).join("; "));
         this.deps.journal.log("control", `Mode set to paused by the system: ${reason}`, { action: "pause", ok: true, result: reason }, "system");
         this.notify("config");
         this.notify("status");
@@ -475,8 +641,24 @@ export class TraderController {
     };
   }
 
-  private closePorts() {
+  /** Reconciliations one at a time (cycle, account refresh, paper events), so a close is recorded once. */
+  private reconcile(exchange: Exchange, positions: Position[]): Promise<void> {
+    const run = this.reconciling.then(async () => {
+      const recorded = await reconcileClosedPositions(exchange, positions, this.closePorts());
+      if (recorded > 0) this.notify("logs");
+    });
+    this.reconciling = run.catch(() => undefined);
+    return run;
+  }
+
+  private closePorts(): ClosePorts {
     return { journal: this.deps.journal, emit: (e: TraderEvent) => this.emit(e), now: this.now, sleep: this.sleep };
+  }
+
+  private baseline(exchange: "paper" | "coinex"): Baseline | null {
+    const saved: Baselines = { ...this.state.baselines };
+    if (!saved.coinex && this.state.coinex_starting_balance !== null) saved.coinex = { equity: this.state.coinex_starting_balance, at: null };
+    return baselineFor(exchange, saved, this.deps.paper.startingBalance);
   }
 
   /** The exchange whose account the dashboard shows and manual closes act on. */
@@ -491,13 +673,15 @@ export class TraderController {
     return this.deps.coinex ? [this.deps.paper, this.deps.coinex] : [this.deps.paper];
   }
 
-  /** Re-reads balance and positions of the shown exchange (read-only calls). */
+  /** Re-reads balance and positions of the shown exchange (read-only calls) and records what it closed on its own. */
   async refreshAccount(): Promise<void> {
-    this.cachedLock = await this.deps.lockFile.read();
+    this.cachedLock = await this.readLock();
     const exchange = this.displayExchange();
     try {
       const [balance, positions] = [await exchange.getBalance(), await exchange.getPositions()];
-      const starting = exchange.name === "paper" ? this.deps.paper.startingBalance : this.state.coinex_starting_balance ?? balance.equity;
+      await this.reconcile(exchange, positions);
+      const baseline = this.baseline(exchange.name);
+      const starting = baseline?.equity ?? balance.equity;
       const kill = readKillSwitch(balance.equity, starting, this.deps.config.current().kill_switch_drawdown_pct);
       this.account = {
         equity: balance.equity,
@@ -505,6 +689,7 @@ export class TraderController {
         margin: balance.margin,
         unrealized_pnl: balance.unrealized_pnl,
         starting_balance: starting,
+        baseline_at: baseline?.at ?? null,
         drawdown_pct: kill.drawdown_pct,
         kill_switch_distance_pct: kill.distance_pct,
       };
@@ -535,7 +720,11 @@ export class TraderController {
    * always needs a new confirmation.
    */
   private async forgetLiveConfirmationUnless(mode: TraderMode): Promise<void> {
-    if (mode !== "live" && this.state.live_confirmed_at !== null) await this.saveState({ ...this.state, live_confirmed_at: null });
+    if (mode === "live" || this.state.live_confirmed_at === null) return;
+    // In memory first: the confirmation is gone even if the state file cannot be written.
+    this.state = { ...this.state, live_confirmed_at: null };
+    this.notify("status");
+    await this.deps.state.save(this.state);
   }
 
   private async saveState(next: PersistedTraderState): Promise<void> {
@@ -544,9 +733,22 @@ export class TraderController {
     this.notify("status");
   }
 
+  /** The lock in force: the lockfile, else one this process holds in memory. A damaged file reads as locked. */
+  private async readLock(): Promise<LockInfo | null> {
+    return (await this.deps.lockFile.read()) ?? this.memoryLock;
+  }
+
+  /** Locks in memory at once (cannot fail), then writes the lockfile (which may). */
+  private holdLock(info: { reason: string; source: string; count?: number }): void {
+    this.memoryLock = { ...info, at: new Date(this.now()).toISOString() };
+    this.cachedLock = this.memoryLock;
+    this.notify("status");
+  }
+
   private async writeLock(info: { reason: string; source: string; count?: number }): Promise<void> {
+    this.holdLock(info);
     await this.deps.lockFile.write(info);
-    this.cachedLock = await this.deps.lockFile.read();
+    this.cachedLock = await this.readLock();
     this.notify("status");
   }
 

@@ -23,6 +23,17 @@ export interface LockInfo {
  * `tradeOpened` / `tradeClosed` also write the "trade" log line (`message`) in
  * the same transaction, so callers never log a trade twice.
  */
+export interface OpenTradeRecord {
+  symbol: string;
+  side: "long" | "short";
+  size: number;
+  entry_price: number;
+  /** Fees recorded so far (the opening fee). */
+  fees: number;
+  opened_at: number;
+  exchange: string;
+}
+
 export interface TraderJournal {
   log(kind: LogKind, message: string, data?: unknown, origin?: Origin): void;
   tradeOpened(message: string, entry: {
@@ -42,13 +53,21 @@ export interface TraderJournal {
   tradeClosed(message: string, entry: {
     symbol: string;
     exit_price: number;
+    /** Fee of the closing fill. */
     fee: number;
+    /** Funding over the position's life (+ received, − paid). */
+    funding: number;
+    /** The whole trade's net P&L: price P&L − both fees + funding. */
     pnl: number;
     reason: string;
     at: number;
     exchange: string;
   }): void;
   hasOrderWithClientId(clientId: string): boolean;
+  /** Trades recorded as open on `exchange`. */
+  openTrades(exchange: string): OpenTradeRecord[];
+  /** When a trade of `symbol` on `exchange` last closed (ms), or null. */
+  lastCloseAt(symbol: string, exchange: string): number | null;
   equitySnapshot(entry: { at: number; equity: number; available: number; margin: number; unrealized_pnl: number; mode: TraderMode }): void;
 }
 
@@ -61,7 +80,7 @@ export interface LockPort {
 export type TraderEvent =
   | { type: "trade_open"; at: number; symbol: string; message: string; data?: unknown }
   | { type: "trade_close"; at: number; symbol: string; message: string; data?: unknown }
-  | { type: "tp_hit" | "sl_hit"; at: number; symbol: string; message: string; data?: unknown }
+  | { type: "tp_hit" | "sl_hit" | "liquidation" | "funding"; at: number; symbol: string; message: string; data?: unknown }
   | { type: "error" | "control" | "kill_switch" | "circuit_breaker"; at: number; symbol?: string; message: string; data?: unknown };
 
 export interface CyclePorts {
@@ -85,6 +104,14 @@ export interface CyclePorts {
   coins(config: TraderConfig): ScoredCoin[];
   lock: LockPort;
   journal: TraderJournal;
+  /**
+   * Records what the exchange closed on its own (stops, liquidation) since the
+   * journal last looked, given the positions just read. Serialised by the owner
+   * with every other reconciliation, so a close is recorded once.
+   */
+  reconcile(exchange: Exchange, positions: Position[]): Promise<void>;
+  /** Positions that could not be closed: the closing duty retries them until they are gone. */
+  mustClose(exchange: Exchange, position: Position, reason: string, lastError: string): void;
   /** Sets the mode to paused (kill switch); recorded with origin "system". */
   pause(reason: string): Promise<void>;
   emit(event: TraderEvent): void;

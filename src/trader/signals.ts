@@ -1,5 +1,7 @@
 /**
- * Turns scanner scores into trade signals. A coin signals long when its long
+ * Turns scanner scores into trade signals. Scores come from CLOSED candles only
+ * (the scanner's decision view): a spike inside a forming bar never opens a
+ * position the closed bar would not have. A coin signals long when its long
  * total reaches long_threshold and short when its short total reaches
  * short_threshold; the total includes the TA bonus (capped at +30) only when
  * use_ta_signals is on (src/scanner/composite.ts owns that rule). When both
@@ -22,6 +24,10 @@ export interface ScoredCoin {
   short: SideScore;
   /** True when the coin's prices are simulated or replayed. */
   simulated: boolean;
+  /** Close time (market time, ms) of the newest closed 5m candle the scores were computed on; null before any. */
+  closed_at: number | null;
+  /** When that candle arrived (our clock, ms); null before any. */
+  received_at: number | null;
 }
 
 export interface Signal {

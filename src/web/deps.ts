@@ -70,6 +70,8 @@ export type TraderPort = Pick<
   | "closePosition"
   | "closeAllPositions"
   | "runCycleNow"
+  | "resetBaseline"
+  | "cancelClosing"
 >;
 
 export interface WebDeps {

@@ -46,17 +46,17 @@ test("limits outside 1…1000 are refused with a message, as the SQLite view ref
   expect(() => record.equityCurve(2.5)).toThrow("equityCurve: limit must be an integer from 1 to 10000, got 2.5");
 });
 
-test("a closed trade row carries what the close event says; the opening fee counts when the open was seen", () => {
+test("a closed trade row carries what the close event says (its P&L is already the trade's net); the opening fee completes the fees", () => {
   const record = new RemoteRecord();
   record.noteEvent({ type: "trade_open", at: 1_000, symbol: "BTCUSDT", message: "Opened long BTCUSDT", data: { side: "long", amount: 2, price: 100, leverage: 10, fee: 0.25 } });
   record.noteEvent(close(5_000, "BTCUSDT"));
   record.noteEvent(close(4_000, "ETHUSDT", { side: "short", exit_price: null, pnl: null, reason: null }));
   expect(record.closedTrades(10)).toEqual([
-    // Net of both fees, as the SQLite record keeps it: 10 − 0.25; fees 0.5 + 0.25.
-    { symbol: "BTCUSDT", side: "long", size: 2, entry_price: 100, exit_price: 105, pnl: 9.75, fees: 0.75, opened_at: 4_000, closed_at: 5_000, close_reason: "take profit" },
+    // The event's P&L is the whole trade's net (one figure everywhere); fees 0.5 + 0.25.
+    { symbol: "BTCUSDT", side: "long", size: 2, entry_price: 100, exit_price: 105, pnl: 10, fees: 0.75, opened_at: 4_000, closed_at: 5_000, close_reason: "take profit" },
     { symbol: "ETHUSDT", side: "short", size: 2, entry_price: 100, exit_price: null, pnl: null, fees: 0.5, opened_at: 3_000, closed_at: 4_000, close_reason: null },
   ]);
-  // The open fee is used once: a later close of the same symbol without a seen open keeps the close's own P&L.
+  // The open fee is used once: a later close of the same symbol without a seen open has the close's fee only.
   record.noteEvent(close(6_000, "BTCUSDT"));
   expect(record.closedTrades(1)[0]).toMatchObject({ closed_at: 6_000, pnl: 10, fees: 0.5 });
 });

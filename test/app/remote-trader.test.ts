@@ -14,13 +14,12 @@ import { journalFor, recordViewFor } from "../../src/app/record.ts";
 import { READ_ONLY_MESSAGE, RemoteTrader } from "../../src/app/remote-trader.ts";
 import { channels, keys } from "../../src/bus/keys.ts";
 import { MemoryBus } from "../../src/bus/memory-bus.ts";
-import type { BalanceState, KeyName, KeyValue, TraderStatus as BusTraderStatus } from "../../src/bus/payloads.ts";
+import type { BalanceState, BusPosition, KeyName, KeyValue, TraderStatus as BusTraderStatus } from "../../src/bus/payloads.ts";
 import { DEFAULT_TRADER_CONFIG, type TraderConfig, type TraderConfigPatch } from "../../src/config/schema.ts";
 import { PaperExchange } from "../../src/exchange/paper-exchange.ts";
-import type { Position } from "../../src/exchange/types.ts";
 import { setQuiet } from "../../src/log.ts";
 import { openStore } from "../../src/store/trader-store.ts";
-import { TraderController, type ChangeTopic, type PersistedTraderState } from "../../src/trader/controller.ts";
+import { INITIAL_TRADER_STATE, TraderController, type ChangeTopic, type PersistedTraderState } from "../../src/trader/controller.ts";
 import type { LockInfo } from "../../src/trader/ports.ts";
 import { coin } from "../helpers/trader-fakes.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -63,7 +62,7 @@ function realTrader(bus: TestBus) {
   const paper = new PaperExchange({ priceOf: (s) => prices[s], statePath: join(dir, "paper.json"), slippageBps: 0, now: () => clock.now });
   const store = openStore(dir);
   let config: TraderConfig = { ...DEFAULT_TRADER_CONFIG, mode: "dry-run" };
-  let state: PersistedTraderState = { running: false, live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: null };
+  let state: PersistedTraderState = { ...INITIAL_TRADER_STATE };
   const lock = { value: null as LockInfo | null };
   const controller = new TraderController({
     config: {
@@ -116,8 +115,9 @@ function balancePayload(updatedAt: number, equity: number): BalanceState {
   return { equity, available: equity, margin: 0, unrealized_pnl: 0, starting_balance: 10_000, drawdown_pct: 0, kill_switch_distance_pct: 50, updated_at: updatedAt };
 }
 
-const ETH_POSITION: Position = {
+const ETH_POSITION: BusPosition = {
   symbol: "ETHUSDT", side: "short", size: 2, entry_price: 2000, current_price: 1950, unrealized_pnl: 100, margin: 400, leverage: 10, opened_at: 1_699_999_000_000,
+  stop_loss_price: null, take_profit_price: null, liquidation_price: null,
 };
 
 test("mirrors the trader's status exactly after a cycle opens a position, and follows price moves", async () => {
@@ -129,8 +129,9 @@ test("mirrors the trader's status exactly after a cycle opens a position, and fo
   await trader.controller.start("api"); // ON: the first cycle runs at once and opens BTCUSDT long
 
   await waitFor("the opened position on the remote", () => remote.status().positions.length === 1 && Bun.deepEquals(remote.status(), trader.controller.status()));
-  // Hand-derived: 5 % of 10 000 = 500 USDT margin at 10×, price 100 → 50 BTC.
-  expect(remote.status().positions[0]).toMatchObject({ symbol: "BTCUSDT", side: "long", size: 50, entry_price: 100, margin: 500, leverage: 10, pnl: 0, pnl_pct: 0 });
+  // Hand-derived: 5 % of 10 000 = 500 USDT for margin + fee at 10×: 500 / (1/10 + 0.0005) = 4975.12 notional
+  // at price 100 → 49.7512 BTC (4 decimals, down), margin 497.512.
+  expect(remote.status().positions[0]).toMatchObject({ symbol: "BTCUSDT", side: "long", size: 49.7512, entry_price: 100, margin: 497.512, leverage: 10, pnl: 0, pnl_pct: 0 });
   expect(remote.status()).toMatchObject({ mode: "dry-run", running: true, exchange: "paper", account_error: null });
   expect(remote.status().last_cycle?.actions).toEqual(["opened long BTCUSDT"]);
 
@@ -138,12 +139,12 @@ test("mirrors the trader's status exactly after a cycle opens a position, and fo
   trader.prices.BTCUSDT = 110;
   trader.lock.value = { reason: "circuit breaker: 3 consecutive exchange failures", at: new Date(trader.clock.now).toISOString(), source: "circuit_breaker", count: 3 };
   await trader.controller.refreshAccount();
-  await waitFor("the price move on the remote", () => remote.status().positions[0]?.pnl === 500 && Bun.deepEquals(remote.status(), trader.controller.status()));
+  await waitFor("the price move on the remote", () => Math.abs((remote.status().positions[0]?.pnl ?? 0) - 497.512) < 1e-9 && Bun.deepEquals(remote.status(), trader.controller.status()));
   const status = remote.status();
   expect(status).toEqual(trader.controller.status());
-  // (110 − 100) × 50 = 500 USDT on 500 margin = 100 %; equity 10 000 − 2.5 fee + 500.
-  expect(status.positions[0]?.pnl_pct).toBe(100);
-  expect(status.account?.equity).toBe(10_497.5);
+  // (110 − 100) × 49.7512 = 497.512 USDT on 497.512 margin = 100 %; equity 10 000 − 2.48756 fee + 497.512.
+  expect(status.positions[0]?.pnl_pct).toBeCloseTo(100, 9);
+  expect(status.account?.equity).toBeCloseTo(10_495.02444, 6);
   expect(status.lock).toEqual({ reason: "circuit breaker: 3 consecutive exchange failures", at: "2023-11-14T22:13:20.000Z", source: "circuit_breaker", count: 3 });
 });
 
@@ -156,7 +157,7 @@ test("the record shows the trade's open and close as they happened, newest first
   await trader.controller.runCycleNow("api");
   trader.prices.BTCUSDT = 110;
   await trader.controller.refreshAccount();
-  await waitFor("equity at 110 on the remote", () => remote.record.equityCurve(100).some((p) => p.equity === 10_497.5));
+  await waitFor("equity at 110 on the remote", () => remote.record.equityCurve(100).some((p) => Math.abs(p.equity - 10_495.02444) < 1e-6));
 
   trader.clock.now += 60_000;
   const closed = await trader.controller.closePosition("BTCUSDT", "api");
@@ -165,8 +166,8 @@ test("the record shows the trade's open and close as they happened, newest first
 
   const trades = remote.record.logs({ kind: "trade", limit: 10 });
   expect(trades.map((e) => e.message)).toEqual([
-    "Closed long BTCUSDT at 110 (closed by owner (api)), P&L 497.25 USDT",
-    "Opened long BTCUSDT 50 @ 100 ×10 (long BTCUSDT 80 + 0 = 80 (threshold 45))",
+    "Closed long BTCUSDT at 110.00 (closed by owner (api)), P&L +492.29 USDT",
+    "Opened long BTCUSDT 49.7512 @ 100.00 ×10, margin 497.51 USDT (long BTCUSDT 80 + 0 = 80 (threshold 45))",
   ]);
   expect(remote.record.logs({ limit: 10 })).toEqual(trades);
   expect(remote.record.logs({ kind: "signal", limit: 10 })).toEqual([]);
@@ -176,12 +177,13 @@ test("the record shows the trade's open and close as they happened, newest first
   const [theirs] = recordViewFor(trader.store).closedTrades(10);
   const shared = ["symbol", "side", "size", "entry_price", "exit_price", "opened_at", "closed_at", "close_reason", "pnl", "fees"] as const;
   for (const field of shared) expect(mine?.[field]).toEqual(theirs?.[field] as never);
-  // The whole trade's net, as SQLite keeps it: gross 500 − opening fee (50 × 100 × 0.05 % = 2.5)
-  // − closing fee (50 × 110 × 0.05 % = 2.75); the opening fee travels on trade_open.
-  expect({ pnl: mine?.pnl, fees: mine?.fees }).toEqual({ pnl: 494.75, fees: 5.25 });
+  // The whole trade's net, as SQLite keeps it: gross 497.512 − opening fee (4975.12 × 0.05 % = 2.48756)
+  // − closing fee (49.7512 × 110 × 0.05 % = 2.736316); the opening fee travels on trade_open.
+  expect(mine?.pnl).toBeCloseTo(492.288124, 9);
+  expect(mine?.fees).toBeCloseTo(5.223876, 9);
 
-  // Equity after the close: 10 000 − 2.5 − 2.75 + 500.
-  await waitFor("the equity after the close", () => remote.record.equityCurve(100).at(-1)?.equity === 10_494.75);
+  // Equity after the close: 10 000 + the trade's net.
+  await waitFor("the equity after the close", () => Math.abs((remote.record.equityCurve(100).at(-1)?.equity ?? 0) - 10_492.288124) < 1e-6);
   const curve = remote.record.equityCurve(100);
   expect(curve.map((p) => p.at)).toEqual([...curve.map((p) => p.at)].sort((a, b) => a - b));
   expect(new Set(curve.map((p) => p.at)).size).toBe(curve.length);
@@ -223,7 +225,7 @@ test("a state not updated for longer than staleAfterMs fails safe but keeps the 
     "no trader is publishing its state on Redis (state:trader:status not updated for more than 30 s; last at 12:00:00 UTC); 1 position(s) shown as last seen",
   );
   // 100 USDT on 400 margin = 25 %.
-  expect(status.positions).toEqual([{ symbol: "ETHUSDT", side: "short", size: 2, entry_price: 2000, current_price: 1950, pnl: 100, pnl_pct: 25, margin: 400, leverage: 10, opened_at: 1_699_999_000_000 }]);
+  expect(status.positions).toEqual([{ symbol: "ETHUSDT", side: "short", size: 2, entry_price: 2000, current_price: 1950, pnl: 100, pnl_pct: 25, margin: 400, leverage: 10, opened_at: 1_699_999_000_000, stop_loss_price: null, take_profit_price: null, liquidation_price: null }]);
   expect(status.config.max_leverage).toBe(20);
   expect(topics.sort()).toEqual(["account", "status"]);
 

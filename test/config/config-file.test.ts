@@ -24,6 +24,7 @@ const DOCUMENTED_DEFAULTS = {
   coin_blacklist: [],
   coin_whitelist: [],
   use_ta_signals: false,
+  reentry_cooldown_minutes: 30,
 };
 
 const watched: WatchedConfig[] = [];

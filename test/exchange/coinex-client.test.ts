@@ -9,6 +9,7 @@ import { ExchangeError, type OrderRequest } from "../../src/exchange/types.ts";
 import { setQuiet } from "../../src/log.ts";
 import { type FakeCoinex, type FakeCoinexOptions, startFakeCoinex } from "../helpers/fake-coinex.ts";
 import { assertWithinBucket, virtualClock } from "./bucket-conformance.ts";
+import { rejection } from "../helpers/rejection.ts";
 
 setQuiet(true);
 
@@ -25,15 +26,6 @@ function order(overrides: Partial<OrderRequest> = {}): OrderRequest {
   return { symbol: "BTCUSDT", side: "buy", amount: 0.1, leverage: 10, client_id: "cycle-1-BTCUSDT", ...overrides };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ExchangeError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ExchangeError);
-    return error as ExchangeError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("CoinexExchange reads", () => {
   test("balance: equity = available + frozen + margin, where CoinEx's margin includes unrealized P&L", async () => {
@@ -65,22 +57,34 @@ describe("CoinexExchange reads", () => {
     expect(fake.requestsTo("/futures/ticker")[0]?.query.market).toBe("BTCUSDT,ETHUSDT");
   });
 
-  test("positions: without a ticker the current price is the one implied by CoinEx's unrealized P&L", async () => {
+  test("positions: without a ticker they are shown at their entry price with P&L 0 (CoinEx's unrealized_pnl is no fallback)", async () => {
     const { fake, exchange } = setup();
     fake.addPosition({ market: "BTCUSDT", side: "long", size: 0.1, entry_price: 60_000, leverage: 10 });
-    fake.setPrice("BTCUSDT", 61_000); // unrealized 100
+    fake.setPrice("BTCUSDT", 61_000); // CoinEx's unrealized 100, measured from its settlement price
     fake.inject({ kind: "http", status: 502 }, { endpoint: "/futures/ticker" });
     const [position] = await exchange.getPositions();
-    expect(position?.unrealized_pnl).toBe(100);
-    expect(position?.current_price).toBe(61_000); // 60 000 + 100 / 0.1
+    expect(position?.current_price).toBe(60_000);
+    expect(position?.unrealized_pnl).toBe(0);
+    expect(position?.margin).toBe(600);
   });
 
   test("market info: max leverage is the largest listed level, and it is cached", async () => {
     const { fake, exchange } = setup();
     const info = await exchange.getMarketInfo("BTCUSDT");
-    expect(info).toEqual({ symbol: "BTCUSDT", min_amount: 0.0001, amount_precision: 4, max_leverage: 100, taker_fee_rate: 0.0005 });
+    expect(info).toEqual({
+      symbol: "BTCUSDT",
+      min_amount: 0.0001,
+      amount_precision: 4,
+      price_precision: 2,
+      leverage_levels: [1, 2, 3, 5, 8, 10, 15, 20, 30, 50, 100],
+      max_leverage: 100,
+      taker_fee_rate: 0.0005,
+      maintenance_margin_rate: 0.005,
+      fill_allowance_rate: 0.002,
+    });
     await exchange.getMarketInfo("BTCUSDT");
     expect(fake.requestsTo("/futures/market")).toHaveLength(1);
+    expect(fake.requestsTo("/futures/position-level")).toHaveLength(1);
     expect((await rejection(exchange.getMarketInfo("DOGEUSDT"))).message).toContain("no futures market DOGEUSDT");
   });
 
@@ -104,7 +108,11 @@ describe("CoinexExchange reads", () => {
     expect(closed?.realized_pnl).toBeCloseTo(93.95, 9);
     // No exit price in the API: the price implied by the realized P&L, 60 000 + 93.95 / 0.1.
     expect(closed?.exit_price).toBeCloseTo(60_939.5, 6);
-    expect(fake.requestsTo("/futures/finished-position")[0]?.query).toEqual({ market_type: "FUTURES", page: "1", limit: "5" });
+    expect(closed?.kind).toBe("close");
+    expect(closed?.fees).toBe(0);
+    expect(closed?.funding).toBe(0);
+    // The last request is getClosedPositions (closePosition looked its row up first).
+    expect(fake.requestsTo("/futures/finished-position").at(-1)?.query).toEqual({ market_type: "FUTURES", page: "1", limit: "5" });
   });
 });
 
@@ -164,7 +172,7 @@ describe("CoinexExchange orders", () => {
     const { fake, exchange } = setup();
     await exchange.placeMarketOrder(order());
     fake.setPrice("BTCUSDT", 61_000);
-    const result = await exchange.closePosition("BTCUSDT", "close-1");
+    const { order: result } = await exchange.closePosition("BTCUSDT", "close-1");
     expect(fake.requestsTo("/futures/close-position")[0]?.json).toEqual({ market: "BTCUSDT", market_type: "FUTURES", type: "market", client_id: "close-1" });
     expect(result.side).toBe("sell");
     expect(result.amount).toBe(0.1);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ceilToDecimals, floorToDecimalString, toPlainDecimal } from "../../src/exchange/decimal.ts";
+import { ceilToDecimals, decimalPlaces, floorToDecimalString, roundToDecimalString, toPlainDecimal } from "../../src/exchange/decimal.ts";
 
 describe("toPlainDecimal", () => {
   test("expands exponent notation", () => {
@@ -42,5 +42,28 @@ describe("ceilToDecimals", () => {
     expect(ceilToDecimals(5 / 60_000, 7)).toBe(0.0000834); // 0.0000833333…
     expect(ceilToDecimals(0.05, 4)).toBe(0.05);
     expect(ceilToDecimals(0.0501, 2)).toBe(0.06);
+  });
+});
+
+describe("roundToDecimalString", () => {
+  test("rounds half up on the decimal text (1.005 → 1.01, where toFixed gives 1.00)", () => {
+    expect(roundToDecimalString(1.005, 2)).toBe("1.01");
+    expect(roundToDecimalString(57_000.125, 2)).toBe("57000.13");
+    expect(roundToDecimalString(57_000.124, 2)).toBe("57000.12");
+    expect(roundToDecimalString(9.995, 2)).toBe("10");
+    expect(roundToDecimalString(123.5, 0)).toBe("124");
+    expect(roundToDecimalString(3.712345, 4)).toBe("3.7123");
+    expect(roundToDecimalString(1.5e-7, 8)).toBe("0.00000015");
+  });
+  test("refuses negative and non-finite prices and bad precision", () => {
+    expect(() => roundToDecimalString(-1, 2)).toThrow("finite number ≥ 0");
+    expect(() => roundToDecimalString(Number.NaN, 2)).toThrow("finite number ≥ 0");
+    expect(() => roundToDecimalString(1, -1)).toThrow("precision");
+  });
+});
+
+describe("decimalPlaces", () => {
+  test("of a tick size", () => {
+    expect([0.01, 0.5, 1, 10, 1e-5, 0.0001].map(decimalPlaces)).toEqual([2, 1, 0, 0, 5, 4]);
   });
 });

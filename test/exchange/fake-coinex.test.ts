@@ -75,3 +75,37 @@ describe("fake CoinEx signature checks", () => {
     expect(reply.data[0]).toMatchObject({ market: "BTCUSDT", mark_price: "60000", period: 86400 });
   });
 });
+
+describe("fake CoinEx additions", () => {
+  test("position-level and funding-rate are public; more than 10 funding markets is refused", async () => {
+    fake = startFakeCoinex();
+    const tiers = (await (await fetch(`${fake.url}/futures/position-level?market=BTCUSDT`)).json()) as { code: number; data: { market: string; level: { maintenance_margin_rate: string }[] }[] };
+    expect(tiers.code).toBe(0);
+    expect(tiers.data[0]?.level[0]?.maintenance_margin_rate).toBe("0.005");
+    const funding = (await (await fetch(`${fake.url}/futures/funding-rate?market=BTCUSDT,ETHUSDT`)).json()) as { code: number; data: { market: string; latest_funding_rate: string; latest_funding_time: number }[] };
+    expect(funding.data.map((r) => [r.market, r.latest_funding_rate])).toEqual([["BTCUSDT", "0.0001"], ["ETHUSDT", "0.0001"]]);
+    expect((funding.data[0]?.latest_funding_time ?? 1) % (8 * 3600_000)).toBe(0);
+    const eleven = Array.from({ length: 11 }, () => "BTCUSDT").join(",");
+    expect(((await (await fetch(`${fake.url}/futures/funding-rate?market=${eleven}`)).json()) as { code: number }).code).toBe(4004);
+  });
+
+  test("the stop endpoints are signed, and modify needs the stop's id", async () => {
+    fake = startFakeCoinex();
+    fake.addPosition({ market: "BTCUSDT", side: "long", size: 0.1, entry_price: 60_000 });
+    const set = '{"market":"BTCUSDT","market_type":"FUTURES","stop_loss_type":"mark_price","stop_loss_price":"57000"}';
+    expect((await call("POST", "/v2/futures/set-position-stop-loss", set, { secret: "wrong" })).code).toBe(4006);
+    const reply = await call("POST", "/v2/futures/set-position-stop-loss", set);
+    expect(reply.data).toMatchObject({ market: "BTCUSDT", stop_loss_price: "57000", stop_loss_type: "mark_price", take_profit_price: "0", take_profit_type: "" });
+    const id = fake.state.positions.get("BTCUSDT")?.stop_loss?.id;
+    expect((await call("POST", "/v2/futures/modify-position-stop-loss", `{"market":"BTCUSDT","market_type":"FUTURES","stop_loss_id":${(id ?? 0) + 1},"stop_loss_price":"58000"}`)).code).toBe(4004);
+    expect((await call("POST", "/v2/futures/modify-position-stop-loss", `{"market":"BTCUSDT","market_type":"FUTURES","stop_loss_id":${id},"stop_loss_price":"58000"}`)).data).toMatchObject({ stop_loss_price: "58000" });
+    const tooFine = '{"market":"BTCUSDT","market_type":"FUTURES","take_profit_type":"mark_price","take_profit_price":"63000.123"}';
+    expect((await call("POST", "/v2/futures/set-position-take-profit", tooFine)).code).toBe(4004);
+  });
+
+  test("exponentDecimals writes non-zero decimals in exponent form", async () => {
+    fake = startFakeCoinex({ exponentDecimals: true });
+    const reply = await call("GET", "/v2/assets/futures/balance", "");
+    expect(reply.data).toEqual([{ ccy: "USDT", available: "1E+4", frozen: "0", margin: "0", transferrable: "1E+4", unrealized_pnl: "0" }]);
+  });
+});

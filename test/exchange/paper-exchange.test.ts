@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { setQuiet } from "../../src/log.ts";
 import { PaperExchange, type PaperExchangeOptions } from "../../src/exchange/paper-exchange.ts";
 import { ExchangeError, type OrderRequest } from "../../src/exchange/types.ts";
+import { rejection } from "../helpers/rejection.ts";
 
 setQuiet(true);
 
@@ -24,15 +25,6 @@ function order(overrides: Partial<OrderRequest> = {}): OrderRequest {
   return { symbol: "SOLUSDT", side: "buy", amount: 10, leverage: 10, client_id: "open-1", ...overrides };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ExchangeError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ExchangeError);
-    return error as ExchangeError;
-  }
-  throw new Error("expected the call to be refused");
-}
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "paper-exchange-"));
@@ -82,16 +74,24 @@ describe("PaperExchange fills", () => {
     prices.set("SOLUSDT", 110);
     const close = await ex.closePosition("SOLUSDT", "close-1");
     // sell fill 110 · 0.9995 = 109.945; gross (109.945 − 100.05) · 10 = 98.95; close fee 0.0005 · 1099.45 = 0.549725
-    expect(close.side).toBe("sell");
-    expect(close.price).toBeCloseTo(109.945, 10);
-    expect(close.fee).toBeCloseTo(0.549725, 10);
-    expect(close.realized_pnl).toBeCloseTo(98.400275, 9);
+    expect(close.order.side).toBe("sell");
+    expect(close.order.price).toBeCloseTo(109.945, 10);
+    expect(close.order.fee).toBeCloseTo(0.549725, 10);
+    expect(close.order.realized_pnl).toBeCloseTo(98.400275, 9);
+    // The position's whole effect: gross − open fee − close fee (+ funding 0).
+    expect(close.exit_price).toBeCloseTo(109.945, 10);
+    expect(close.close_fee).toBeCloseTo(0.549725, 10);
+    expect(close.funding).toBe(0);
+    expect(close.pnl).toBeCloseTo(97.900025, 9);
 
     const [closed] = await ex.getClosedPositions(10);
     expect(closed).toMatchObject({ symbol: "SOLUSDT", side: "long", size: 10, opened_at: 1_700_000_000_000, closed_at: 1_700_000_000_000 });
     expect(closed?.entry_price).toBeCloseTo(100.05, 10);
     expect(closed?.exit_price).toBeCloseTo(109.945, 10);
     expect(closed?.realized_pnl).toBeCloseTo(98.400275 - 0.50025, 9); // 97.900025
+    expect(closed?.fees).toBeCloseTo(0.50025 + 0.549725, 10);
+    expect(closed?.funding).toBe(0);
+    expect(closed?.kind).toBe("close");
 
     expect(await ex.getPositions()).toEqual([]);
     const balance = await ex.getBalance();
@@ -112,20 +112,27 @@ describe("PaperExchange fills", () => {
     expect((await ex.getPositions())[0]?.unrealized_pnl).toBeCloseTo(39.8, 10); // (199.9 − 180) · 2
     const close = await ex.closePosition("SOLUSDT", "close-1");
     // buy fill 180 · 1.0005 = 180.09; gross (199.9 − 180.09) · 2 = 39.62; fee 0.0005 · 360.18 = 0.18009
-    expect(close.side).toBe("buy");
-    expect(close.price).toBeCloseTo(180.09, 10);
-    expect(close.realized_pnl).toBeCloseTo(39.43991, 9);
+    expect(close.order.side).toBe("buy");
+    expect(close.order.price).toBeCloseTo(180.09, 10);
+    expect(close.order.realized_pnl).toBeCloseTo(39.43991, 9);
+    expect(close.pnl).toBeCloseTo(39.24001, 9);
     expect((await ex.getClosedPositions(1))[0]?.realized_pnl).toBeCloseTo(39.24001, 9);
     expect((await ex.getBalance()).equity).toBeCloseTo(10_039.24001, 8);
   });
 
-  test("an isolated position never loses more than its margin", async () => {
+  // Changed with the liquidation contract: the loss used to be clamped at −margin on an open
+  // position; now a position beyond its liquidation price is liquidated when the account is read.
+  test("an isolated position never loses more than its margin: beyond its liquidation price it is liquidated", async () => {
     const ex = paper();
     await ex.placeMarketOrder(order({ leverage: 50 })); // margin 1000.5 / 50 = 20.01
     prices.set("SOLUSDT", 50);
-    expect((await ex.getPositions())[0]?.unrealized_pnl).toBeCloseTo(-20.01, 10);
-    const close = await ex.closePosition("SOLUSDT", "close-1");
-    expect(close.realized_pnl).toBeCloseTo(-20.01, 10);
+    expect(await ex.getPositions()).toEqual([]);
+    const [closed] = await ex.getClosedPositions(1);
+    expect(closed?.kind).toBe("liquidation");
+    expect(closed?.realized_pnl).toBeCloseTo(-(20.01 + 0.50025), 10);
+    const error = await rejection(ex.closePosition("SOLUSDT", "close-1"));
+    expect(error.code).toBe("no_position");
+    expect(error.message).toContain("liquidation");
     expect((await ex.getBalance()).equity).toBeCloseTo(10_000 - 0.50025 - 20.01, 9);
   });
 
@@ -138,30 +145,67 @@ describe("PaperExchange fills", () => {
     expect(again.amount).toBe(0.1234); // precision 4 at price 100
   });
 
-  test("leverage above the paper maximum is capped, fractional leverage floored", async () => {
+  // Changed with the leverage-level contract: setLeverage grants CoinEx's levels only
+  // (7.9 → 5, not 7) and an order at a leverage that is not a level is refused, not floored.
+  test("setLeverage grants the largest CoinEx level ≤ the request, capped at the paper maximum", async () => {
     const ex = paper({ maxLeverage: 20 });
     expect(await ex.setLeverage("SOLUSDT", 75)).toBe(20);
-    expect(await ex.setLeverage("SOLUSDT", 7.9)).toBe(7);
-    await ex.placeMarketOrder(order({ leverage: 75 }));
+    expect(await ex.setLeverage("SOLUSDT", 7.9)).toBe(5);
+    expect(await ex.setLeverage("SOLUSDT", 12)).toBe(10);
+    expect(await ex.setLeverage("SOLUSDT", 1)).toBe(1);
+    expect((await rejection(ex.setLeverage("SOLUSDT", 0.5))).message).toContain("invalid leverage");
+    await ex.placeMarketOrder(order({ leverage: 20 }));
     expect((await ex.getPositions())[0]?.leverage).toBe(20);
     expect((await ex.getPositions())[0]?.margin).toBeCloseTo(1000.5 / 20, 10);
+  });
+
+  test("an order at a leverage that is not a granted level is refused with the levels named, nothing booked", async () => {
+    const ex = paper({ maxLeverage: 20 });
+    const before = readFileSync(statePath, "utf8");
+    for (const leverage of [75, 7, 30, 12.5]) {
+      const error = await rejection(ex.placeMarketOrder(order({ leverage })));
+      expect(error.message).toContain(`leverage ${leverage} is not a level SOLUSDT allows (1, 2, 3, 5, 8, 10, 15, 20)`);
+    }
+    expect(readFileSync(statePath, "utf8")).toBe(before);
+    expect(await ex.getPositions()).toEqual([]);
   });
 });
 
 describe("PaperExchange market info", () => {
-  test("minimum ≈ 5 USDT and one amount step worth ≤ 0.01 USDT", async () => {
+  // Changed with the MarketInfo contract: new fields; max_leverage is the highest level granted
+  // (25 is not a CoinEx level, so 20), so asking for max_leverage is never refused.
+  test("minimum ≈ 5 USDT, one amount step worth ≤ 0.01 USDT, CoinEx's levels, paper fill allowance", async () => {
     const ex = paper({ maxLeverage: 25, takerFeeRate: 0.0006 });
     expect(await ex.getMarketInfo("SOLUSDT")).toEqual({
       symbol: "SOLUSDT",
       min_amount: 0.05, // 5 / 100
       amount_precision: 4, // 10^-4 · 100 = 0.01 USDT
-      max_leverage: 25,
+      price_precision: 3, // 10^-3 = 100 / 100 000
+      leverage_levels: [1, 2, 3, 5, 8, 10, 15, 20],
+      max_leverage: 20,
       taker_fee_rate: 0.0006,
+      maintenance_margin_rate: 0.005,
+      fill_allowance_rate: 0.0005, // the 5 bps slippage
     });
     prices.set("BTCUSDT", 50_000);
     const btc = await ex.getMarketInfo("BTCUSDT");
     expect(btc.min_amount).toBe(0.0001); // 5 / 50 000
     expect(btc.amount_precision).toBe(7); // 10^-7 · 50 000 = 0.005 USDT
+    expect(btc.price_precision).toBe(1); // 0.1 ≤ 0.5 = 50 000 / 100 000
+    expect((await paper({ statePath: join(dir, "b.json") }).getMarketInfo("SOLUSDT")).leverage_levels).toEqual([1, 2, 3, 5, 8, 10, 15, 20, 30, 50]);
+    const custom = paper({ statePath: join(dir, "c.json"), maxLeverage: 100, maintenanceMarginRate: 0.01, slippageBps: 0 });
+    expect(await custom.getMarketInfo("SOLUSDT")).toMatchObject({ leverage_levels: [1, 2, 3, 5, 8, 10, 15, 20, 30, 50, 100], max_leverage: 100, maintenance_margin_rate: 0.01, fill_allowance_rate: 0 });
+  });
+
+  test("price precision: one tick is at most 1/100 000 of the price, with no more decimals than that needs", async () => {
+    const ex = paper();
+    for (const [price, decimals] of [[100, 3], [1000, 2], [99.99, 4], [50_000, 1], [100_000, 0], [0.5, 6], [0.000123, 9]] as const) {
+      prices.set("XUSDT", price);
+      const info = await ex.getMarketInfo("XUSDT");
+      expect(info.price_precision).toBe(decimals);
+      expect(10 ** -info.price_precision).toBeLessThanOrEqual((price / 100_000) * (1 + 1e-9));
+      expect(10 ** -(info.price_precision - 1)).toBeGreaterThan(price / 100_000);
+    }
   });
 
   test("no price → a clear, retryable error", async () => {
@@ -225,6 +269,42 @@ describe("PaperExchange refusals", () => {
   });
 });
 
+describe("PaperExchange close results", () => {
+  test("pnl = price P&L − open fee − close fee + funding, the same figure as the history's realized_pnl", async () => {
+    let now = Date.UTC(2024, 0, 1, 7, 0);
+    const ex = paper({ now: () => now });
+    await ex.placeMarketOrder(order());
+    now = Date.UTC(2024, 0, 1, 8, 0); // the long pays 10 · 100 · 0.0001 = 0.1 funding
+    prices.set("SOLUSDT", 110);
+    const close = await ex.closePosition("SOLUSDT", "close-1");
+    // sell fill 109.945; price P&L 98.95; close fee 0.549725; open fee 0.50025; funding at the mark 110: −0.11
+    expect(close.funding).toBeCloseTo(-0.11, 12);
+    expect(close.pnl).toBeCloseTo(98.95 - 0.50025 - 0.549725 - 0.11, 9);
+    const [closed] = await ex.getClosedPositions(1);
+    expect(closed?.realized_pnl).toBe(close.pnl);
+    expect(closed?.funding).toBe(close.funding);
+    expect(closed?.kind).toBe("close");
+    expect((await ex.getBalance()).equity).toBeCloseTo(10_000 + close.pnl, 9);
+  });
+
+  test("a retried close, also after a restart, returns the same CloseResult marked duplicate", async () => {
+    const ex = paper();
+    await ex.placeMarketOrder(order());
+    prices.set("SOLUSDT", 105);
+    const close = await ex.closePosition("SOLUSDT", "close-1");
+    const again = await paper().closePosition("SOLUSDT", "close-1");
+    expect(again).toEqual({ ...close, order: { ...close.order, duplicate: true } });
+  });
+
+  test("a close with the client_id of an opening order is refused, not answered with the open", async () => {
+    const ex = paper();
+    await ex.placeMarketOrder(order());
+    const error = await rejection(ex.closePosition("SOLUSDT", "open-1"));
+    expect(error.message).toContain("client_id open-1 was already used for an opening order");
+    expect(await ex.getPositions()).toHaveLength(1);
+  });
+});
+
 describe("PaperExchange idempotency and persistence", () => {
   test("a repeated client_id returns the original result and does not trade again", async () => {
     const ex = paper();
@@ -239,7 +319,7 @@ describe("PaperExchange idempotency and persistence", () => {
     await ex.closePosition("SOLUSDT", "close-1");
     const available = (await ex.getBalance()).available;
     const closeAgain = await ex.closePosition("SOLUSDT", "close-1");
-    expect(closeAgain.duplicate).toBe(true);
+    expect(closeAgain.order.duplicate).toBe(true);
     expect((await ex.getBalance()).available).toBe(available);
     expect(await ex.getClosedPositions(10)).toHaveLength(1);
   });
@@ -248,7 +328,7 @@ describe("PaperExchange idempotency and persistence", () => {
     const first = paper();
     const opened = await first.placeMarketOrder(order());
     prices.set("ETHUSDT", 2000);
-    await first.placeMarketOrder(order({ symbol: "ETHUSDT", amount: 1, side: "sell", leverage: 4, client_id: "open-eth" }));
+    await first.placeMarketOrder(order({ symbol: "ETHUSDT", amount: 1, side: "sell", leverage: 5, client_id: "open-eth" }));
     await first.closePosition("ETHUSDT", "close-eth");
     const before = { balance: await first.getBalance(), positions: await first.getPositions(), closed: await first.getClosedPositions(10) };
 

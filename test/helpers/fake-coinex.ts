@@ -1,6 +1,6 @@
 /**
- * A local fake of the CoinEx API v2 futures endpoints (exchange-api.md §1–2) for
- * tests: Bun.serve on 127.0.0.1, port 0.
+ * A local fake of the CoinEx API v2 futures endpoints (exchange-api.md §1–2, §6)
+ * for tests: Bun.serve on 127.0.0.1, port 0.
  *
  * It checks every private request the way CoinEx does: X-COINEX-KEY must match
  * (else 4005), the HMAC-SHA256 signature is recomputed over the method, the raw
@@ -10,19 +10,49 @@
  * It answers with the documented shapes (decimals as strings, ids and times as
  * numbers) from a small in-memory account.
  *
+ * Endpoints. Public (no signature): GET /time, /futures/market, /futures/ticker,
+ * /futures/position-level (tiers, §6.3), /futures/funding-rate (§6.2; more than
+ * 10 markets in `market` is refused with 4004, as documented). Signed:
+ * GET /assets/futures/balance, /futures/pending-position, /futures/finished-position;
+ * POST /futures/adjust-position-leverage, /futures/order, /futures/close-position,
+ * and the position stop endpoints of §6.1: set-/modify-/cancel-position-stop-loss
+ * and set-/modify-/cancel-position-take-profit.
+ *
+ * Position stops: one stop-loss and one take-profit per position, each with an id.
+ * A second set REPLACES the first (what CoinEx does is UNVERIFIED; the client never
+ * relies on it: it cancels first). Cancel without an id removes the stop; all six
+ * answer with the position object, as ccxt's sample shows for the set endpoints.
+ * pending-position shows them in stop_loss_price/_type and take_profit_price/_type
+ * ("0" and "" when unset). setPrice() at or beyond a stop (long: mark ≤ SL or
+ * mark ≥ TP; short: the mirror) closes the whole position AT THE STOP PRICE with the
+ * taker fee, records a close order without client_id and a finished position with
+ * finished_type "stop_loss" / "take_profit" (our close-position: "market_close").
+ * The real finished_type values are UNVERIFIED.
+ *
+ * Positions carry liq_price from margin.ts's liquidationPrice with the market's
+ * first-tier maintenance margin rate (the price is reported, nothing is liquidated).
+ *
  * Usage:
- *   const fake = startFakeCoinex();            // BTCUSDT 60 000, ETHUSDT 3 000, 10 000 USDT
+ *   const fake = startFakeCoinex();            // BTCUSDT 60 000, ETHUSDT 3 000, SUIUSDT 3.5, 10 000 USDT
  *   const ex = new CoinexExchange({ baseUrl: fake.url, accessId: fake.accessId, secretKey: fake.secretKey });
  *   fake.inject({ kind: "code", code: 3008 }, { endpoint: "/futures/order" });   // next order: busy
- *   fake.setPrice("BTCUSDT", 61_000);
+ *   fake.rejectOrders("SUIUSDT", 4117);       // every order on SUIUSDT fails with 4117 until rejectOrders("SUIUSDT", null)
+ *   fake.failClosePosition(2);                // the next 2 close-position calls fail with 3008 (busy)
+ *   fake.setPrice("BTCUSDT", 61_000);          // may trigger a position stop
+ *   fake.setFundingRate("BTCUSDT", 0.0003);
  *   fake.requests                                 // everything received, in order
  *   fake.stop();
+ * Options: `exponentDecimals: true` writes every non-zero decimal of a response in
+ * exponent form ("6E+4", "5e-4": upper-case E for values ≥ 1), as CoinEx has at
+ * times (§6.5); `fundingTimesAsStrings: true` sends funding times as digit strings.
  *
  * Simplifications (deliberate): fills at the mark price with the taker fee and no
  * slippage; one-way positions; an order against an open position of the other side
- * is refused (netting is not modelled); no liquidation or funding.
+ * is refused (netting is not modelled); no liquidation, funding payments or profit
+ * settlement (settle_price stays the entry price); stop prices are not range-checked.
  */
 import { createHmac } from "node:crypto";
+import { liquidationPrice } from "../../src/exchange/margin.ts";
 
 export interface FakeMarket {
   market: string;
@@ -35,6 +65,24 @@ export interface FakeMarket {
   leverage: string[];
   last: number;
   mark_price: number;
+  /** Position tiers for GET /futures/position-level; default: the BTC-like tiers of defaultTiers(). */
+  tiers?: FakeTier[];
+  /** latest_funding_rate for GET /futures/funding-rate; default 0.0001. */
+  funding_rate?: number;
+}
+
+/** One row of position-level's `level` array, strings as CoinEx sends them. */
+export interface FakeTier {
+  amount: string;
+  leverage: string;
+  maintenance_margin_rate: string;
+  min_initial_margin_rate: string;
+}
+
+export interface FakeStop {
+  id: number;
+  price: number;
+  type: string;
 }
 
 export interface FakePosition {
@@ -51,6 +99,8 @@ export interface FakePosition {
   created_at: number;
   updated_at: number;
   finished_type?: string;
+  stop_loss?: FakeStop | null;
+  take_profit?: FakeStop | null;
 }
 
 /** An order object exactly as returned by POST /futures/order and /futures/close-position. */
@@ -117,6 +167,10 @@ export interface FakeCoinexOptions {
   markets?: FakeMarket[];
   /** Largest page the list endpoints return (CoinEx caps `limit`); default 100. */
   maxPageSize?: number;
+  /** Write non-zero decimals in exponent form ("6E+4", "5e-4"); default false. */
+  exponentDecimals?: boolean;
+  /** Funding times as digit strings instead of numbers; default false. */
+  fundingTimesAsStrings?: boolean;
 }
 
 export interface FakeCoinex {
@@ -131,9 +185,23 @@ export interface FakeCoinex {
   clearFaults(): void;
   /** Server clock = base clock + offset (ms). Positive = server ahead of the client. */
   setClockOffset(ms: number): void;
+  /** Sets last and mark price; a position stop at or beyond it closes the position at the stop price. */
   setPrice(market: string, price: number): void;
+  setFundingRate(market: string, rate: number): void;
+  /** Every POST /futures/order on `market` fails with `code` (after the signature check) until called with null. */
+  rejectOrders(market: string, code: number | null, message?: string): void;
+  /** The next `times` POST /futures/close-position calls fail with `code` (default 3008, busy); nothing is closed. */
+  failClosePosition(times: number, code?: number): void;
   /** Opens a position directly (margin taken from `available`, no fee), for tests that start with one. */
-  addPosition(spec: { market: string; side: "long" | "short"; size: number; entry_price: number; leverage?: number }): FakePosition;
+  addPosition(spec: {
+    market: string;
+    side: "long" | "short";
+    size: number;
+    entry_price: number;
+    leverage?: number;
+    stop_loss_price?: number;
+    take_profit_price?: number;
+  }): FakePosition;
   /** Requests received for one endpoint (e.g. "/futures/order"). */
   requestsTo(endpoint: string, method?: string): RecordedRequest[];
   stop(): void;
@@ -141,6 +209,15 @@ export interface FakeCoinex {
 
 export const FAKE_ACCESS_ID = "FAKEACCESSID0123456789ABCDEF0123";
 export const FAKE_SECRET_KEY = "fake-secret-KEY-9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+
+/** Tiers shaped like CoinEx's BTCUSDT sample (§6.3): amount is each tier's upper bound. */
+export function defaultTiers(): FakeTier[] {
+  return [
+    { amount: "20", leverage: "100", maintenance_margin_rate: "0.005", min_initial_margin_rate: "0.01" },
+    { amount: "50", leverage: "50", maintenance_margin_rate: "0.01", min_initial_margin_rate: "0.02" },
+    { amount: "100", leverage: "30", maintenance_margin_rate: "0.015", min_initial_margin_rate: "0.0333" },
+  ];
+}
 
 export function defaultFakeMarkets(): FakeMarket[] {
   const levels = ["1", "2", "3", "5", "8", "10", "15", "20", "30", "50", "100"];
@@ -168,6 +245,19 @@ export function defaultFakeMarkets(): FakeMarket[] {
       leverage: levels,
       last: 3_000,
       mark_price: 3_000,
+    },
+    {
+      market: "SUIUSDT",
+      base_ccy: "SUI",
+      base_ccy_precision: 1,
+      quote_ccy_precision: 4,
+      min_amount: "1",
+      maker_fee_rate: "0.0003",
+      taker_fee_rate: "0.0005",
+      leverage: ["1", "2", "3", "5", "8", "10", "15", "20", "30", "50"],
+      last: 3.5,
+      mark_price: 3.5,
+      tiers: [{ amount: "10000", leverage: "50", maintenance_margin_rate: "0.01", min_initial_margin_rate: "0.02" }],
     },
   ];
 }
@@ -199,7 +289,9 @@ interface Context {
   now: number;
 }
 
-const PUBLIC_ENDPOINTS = new Set(["GET /time", "GET /futures/market", "GET /futures/ticker"]);
+const PUBLIC_ENDPOINTS = new Set(["GET /time", "GET /futures/market", "GET /futures/ticker", "GET /futures/position-level", "GET /futures/funding-rate"]);
+const STOP_TYPES = new Set(["latest_price", "mark_price", "index_price"]);
+const FUNDING_PERIOD_MS = 8 * 60 * 60 * 1000;
 
 export function startFakeCoinex(options: FakeCoinexOptions = {}): FakeCoinex {
   const accessId = options.accessId ?? FAKE_ACCESS_ID;
@@ -222,7 +314,17 @@ export function startFakeCoinex(options: FakeCoinexOptions = {}): FakeCoinex {
   };
   const requests: RecordedRequest[] = [];
   const faults: { fault: FakeFault; endpoint: string | null; left: number }[] = [];
+  const rejectedMarkets = new Map<string, { code: number; message: string }>();
   let nextId = 1000;
+  /** Decimal text of a response field: plain, or exponent form with `exponentDecimals`. */
+  const num = (value: number): string => {
+    const plain = dec(value);
+    if (!options.exponentDecimals || plain === "0") return plain;
+    const exp = Number(plain).toExponential();
+    return Math.abs(Number(plain)) >= 1 ? exp.toUpperCase() : exp;
+  };
+  const tiersOf = (m: FakeMarket) => m.tiers ?? defaultTiers();
+  const mmrOf = (m: FakeMarket) => Number(tiersOf(m)[0]?.maintenance_margin_rate ?? "0.005");
 
   // ---- helpers -------------------------------------------------------------
 
@@ -247,34 +349,37 @@ export function startFakeCoinex(options: FakeCoinexOptions = {}): FakeCoinex {
   const positionJson = (p: FakePosition, finished: boolean) => {
     const m = market(p.market);
     const upnl = finished ? 0 : unrealized(p);
+    const liq = finished ? null : liquidationPrice(p.side, p.entry_price, p.size, p.margin, mmrOf(m));
+    const stopLoss = finished ? null : (p.stop_loss ?? null);
+    const takeProfit = finished ? null : (p.take_profit ?? null);
     const row: Record<string, unknown> = {
       position_id: p.position_id,
       market: p.market,
       market_type: "FUTURES",
       side: p.side,
       margin_mode: "isolated",
-      open_interest: dec(finished ? 0 : p.size),
-      close_avbl: dec(finished ? 0 : p.size),
-      ath_position_amount: dec(p.ath_size),
-      unrealized_pnl: dec(upnl),
-      realized_pnl: dec(p.realized_pnl),
-      avg_entry_price: dec(p.entry_price),
-      cml_position_value: dec(p.ath_size * p.entry_price),
-      max_position_value: dec(p.ath_size * p.entry_price),
-      take_profit_price: "0",
-      stop_loss_price: "0",
-      take_profit_type: "",
-      stop_loss_type: "",
+      open_interest: num(finished ? 0 : p.size),
+      close_avbl: num(finished ? 0 : p.size),
+      ath_position_amount: num(p.ath_size),
+      unrealized_pnl: num(upnl),
+      realized_pnl: num(p.realized_pnl),
+      avg_entry_price: num(p.entry_price),
+      cml_position_value: num(p.ath_size * p.entry_price),
+      max_position_value: num(p.ath_size * p.entry_price),
+      take_profit_price: takeProfit ? num(takeProfit.price) : "0",
+      stop_loss_price: stopLoss ? num(stopLoss.price) : "0",
+      take_profit_type: takeProfit?.type ?? "",
+      stop_loss_type: stopLoss?.type ?? "",
       leverage: String(p.leverage),
-      margin_avbl: dec(finished ? 0 : p.margin),
-      ath_margin_size: dec(p.margin),
-      position_margin_rate: dec(finished || p.size === 0 ? 0 : (p.margin + upnl) / (p.size * m.mark_price)),
-      maintenance_margin_rate: "0.005",
-      maintenance_margin_value: dec(finished ? 0 : p.size * m.mark_price * 0.005),
-      liq_price: "0",
+      margin_avbl: num(finished ? 0 : p.margin),
+      ath_margin_size: num(p.margin),
+      position_margin_rate: num(finished || p.size === 0 ? 0 : (p.margin + upnl) / (p.size * m.mark_price)),
+      maintenance_margin_rate: num(mmrOf(m)),
+      maintenance_margin_value: num(finished ? 0 : p.size * m.mark_price * mmrOf(m)),
+      liq_price: liq === null ? "0" : num(liq),
       bkr_price: "0",
-      settle_price: dec(p.entry_price),
-      settle_value: dec(p.size * p.entry_price),
+      settle_price: num(p.entry_price),
+      settle_value: num(p.size * p.entry_price),
       adl_level: 1,
       created_at: p.created_at,
       updated_at: p.updated_at,
@@ -311,21 +416,99 @@ export function startFakeCoinex(options: FakeCoinexOptions = {}): FakeCoinex {
     market_type: "FUTURES",
     side,
     type: "market",
-    amount: dec(amount),
+    amount: num(amount),
     price: "0",
     client_id: clientId ?? "",
     created_at: now,
     updated_at: now,
     unfilled_amount: "0",
-    filled_amount: dec(amount),
-    filled_value: dec(amount * price),
-    last_filled_amount: dec(amount),
-    last_filled_price: dec(price),
-    fee: dec(fee),
+    filled_amount: num(amount),
+    filled_value: num(amount * price),
+    last_filled_amount: num(amount),
+    last_filled_price: num(price),
+    fee: num(fee),
     fee_ccy: "USDT",
-    maker_fee_rate: m.maker_fee_rate,
-    taker_fee_rate: m.taker_fee_rate,
-    realized_pnl: dec(realized),
+    maker_fee_rate: num(Number(m.maker_fee_rate)),
+    taker_fee_rate: num(Number(m.taker_fee_rate)),
+    realized_pnl: num(realized),
+  });
+
+  /**
+   * Closes `amount` of `position` at `price` (taker fee), pays margin + P&L back and,
+   * when nothing is left, moves it to the finished list with `finishedType`.
+   */
+  const closeAt = (position: FakePosition, amount: number, price: number, clientId: string | null, now: number, finishedType: string): FakeOrder => {
+    const m = market(position.market);
+    const direction = position.side === "long" ? 1 : -1;
+    const gross = direction * (price - position.entry_price) * amount;
+    const fee = amount * price * Number(m.taker_fee_rate);
+    const marginShare = (position.margin * amount) / position.size;
+    state.available += marginShare + gross - fee;
+    position.realized_pnl += gross - fee;
+    position.margin -= marginShare;
+    position.size -= amount;
+    position.updated_at = now;
+    if (position.size <= 1e-12) {
+      state.positions.delete(m.market);
+      // Stops lapse with the position (§6.1).
+      state.finished.push({ ...position, size: 0, finished_type: finishedType, stop_loss: null, take_profit: null });
+    }
+    const order = orderJson(m, position.side === "long" ? "sell" : "buy", amount, price, fee, gross - fee, clientId, now);
+    recordOrder(order);
+    return order;
+  };
+  /** A position stop the mark price has reached, stop-loss first (they cannot both be reached for one price). */
+  const reachedStop = (p: FakePosition, mark: number): { stop: FakeStop; type: string } | null => {
+    const long = p.side === "long";
+    if (p.stop_loss && (long ? mark <= p.stop_loss.price : mark >= p.stop_loss.price)) return { stop: p.stop_loss, type: "stop_loss" };
+    if (p.take_profit && (long ? mark >= p.take_profit.price : mark <= p.take_profit.price)) return { stop: p.take_profit, type: "take_profit" };
+    return null;
+  };
+  const positionOf = (m: FakeMarket): FakePosition => {
+    const position = state.positions.get(m.market);
+    if (!position) throw new ApiError(4004, "position not exist");
+    return position;
+  };
+  const stopPriceParam = (m: FakeMarket, value: unknown, field: string): number => {
+    if (typeof value !== "string" || !/^\d+(\.\d+)?$/.test(value)) throw new ApiError(4004, `${field} must be a decimal string`);
+    if ((value.split(".")[1]?.length ?? 0) > m.quote_ccy_precision) throw new ApiError(4004, `${field} precision exceeds ${m.quote_ccy_precision}`);
+    const price = Number(value);
+    if (!(price > 0)) throw new ApiError(4004, `${field} must be > 0`);
+    return price;
+  };
+  const stopTypeParam = (value: unknown, field: string): string => {
+    if (typeof value !== "string" || !STOP_TYPES.has(value)) throw new ApiError(4004, `${field} must be latest_price, mark_price or index_price`);
+    return value;
+  };
+  /** The six position-stop endpoints, for one kind ("stop_loss" or "take_profit"). */
+  const stopRoutes = (kind: "stop_loss" | "take_profit", path: "stop-loss" | "take-profit"): Record<string, (ctx: Context) => Reply> => ({
+    [`POST /futures/set-position-${path}`]: ({ json }) => {
+      const m = market(json.market);
+      requireFutures(json.market_type);
+      const position = positionOf(m);
+      const type = stopTypeParam(json[`${kind}_type`], `${kind}_type`);
+      position[kind] = { id: nextId++, price: stopPriceParam(m, json[`${kind}_price`], `${kind}_price`), type };
+      return { data: positionJson(position, false) };
+    },
+    [`POST /futures/modify-position-${path}`]: ({ json }) => {
+      const m = market(json.market);
+      requireFutures(json.market_type);
+      const position = positionOf(m);
+      const stop = position[kind];
+      if (!stop || json[`${kind}_id`] !== stop.id) throw new ApiError(4004, `${kind}_id not exist`);
+      if (json[`${kind}_type`] !== undefined) stop.type = stopTypeParam(json[`${kind}_type`], `${kind}_type`);
+      if (json[`${kind}_price`] !== undefined) stop.price = stopPriceParam(m, json[`${kind}_price`], `${kind}_price`);
+      return { data: positionJson(position, false) };
+    },
+    [`POST /futures/cancel-position-${path}`]: ({ json }) => {
+      const m = market(json.market);
+      requireFutures(json.market_type);
+      const position = positionOf(m);
+      const id = json[`${kind}_id`];
+      if (id !== undefined && id !== position[kind]?.id) throw new ApiError(4004, `${kind}_id not exist`);
+      position[kind] = null;
+      return { data: positionJson(position, false) };
+    },
   });
 
   // ---- endpoints -----------------------------------------------------------
@@ -344,12 +527,12 @@ export function startFakeCoinex(options: FakeCoinexOptions = {}): FakeCoinex {
           quote_ccy: "USDT",
           base_ccy_precision: m.base_ccy_precision,
           quote_ccy_precision: m.quote_ccy_precision,
-          min_amount: m.min_amount,
-          maker_fee_rate: m.maker_fee_rate,
-          taker_fee_rate: m.taker_fee_rate,
+          min_amount: num(Number(m.min_amount)),
+          maker_fee_rate: num(Number(m.maker_fee_rate)),
+          taker_fee_rate: num(Number(m.taker_fee_rate)),
           leverage: m.leverage,
           open_interest_volume: "0",
-          tick_size: dec(10 ** -m.quote_ccy_precision),
+          tick_size: num(10 ** -m.quote_ccy_precision),
           is_api_trading_available: true,
           status: "online",
         }));
@@ -362,19 +545,51 @@ export function startFakeCoinex(options: FakeCoinexOptions = {}): FakeCoinex {
         .filter((m) => !wanted || wanted.has(m.market))
         .map((m) => ({
           market: m.market,
-          last: dec(m.last),
-          open: dec(m.last),
-          close: dec(m.last),
-          high: dec(m.last),
-          low: dec(m.last),
+          last: num(m.last),
+          open: num(m.last),
+          close: num(m.last),
+          high: num(m.last),
+          low: num(m.last),
           volume: "0",
           value: "0",
           volume_buy: "0",
           volume_sell: "0",
           period: 86400,
-          mark_price: dec(m.mark_price),
-          index_price: dec(m.mark_price),
+          mark_price: num(m.mark_price),
+          index_price: num(m.mark_price),
           open_interest_volume: "0",
+        }));
+      return { data: rows };
+    },
+
+    "GET /futures/position-level": ({ query }) => {
+      const wanted = query.market ? new Set(query.market.split(",")) : null;
+      const rows = [...state.markets.values()]
+        .filter((m) => !wanted || wanted.has(m.market))
+        .map((m) => ({
+          market: m.market,
+          level: tiersOf(m).map((t) => ({ ...t, amount: num(Number(t.amount)), maintenance_margin_rate: num(Number(t.maintenance_margin_rate)) })),
+        }));
+      return { data: rows };
+    },
+
+    "GET /futures/funding-rate": ({ query, now }) => {
+      const wanted = query.market ? query.market.split(",") : null;
+      if (wanted && wanted.length > 10) throw new ApiError(4004, "at most 10 markets");
+      // latest_* is the upcoming settlement (§6.2), on the 8-hour grid.
+      const latest = Math.ceil(now / FUNDING_PERIOD_MS) * FUNDING_PERIOD_MS;
+      const time = (t: number) => (options.fundingTimesAsStrings ? String(t) : t);
+      const rows = [...state.markets.values()]
+        .filter((m) => !wanted || wanted.includes(m.market))
+        .map((m) => ({
+          market: m.market,
+          mark_price: num(m.mark_price),
+          latest_funding_rate: num(m.funding_rate ?? 0.0001),
+          next_funding_rate: num(m.funding_rate ?? 0.0001),
+          max_funding_rate: "0.00375",
+          min_funding_rate: "-0.00375",
+          latest_funding_time: time(latest),
+          next_funding_time: time(latest + FUNDING_PERIOD_MS),
         }));
       return { data: rows };
     },
@@ -391,11 +606,11 @@ export function startFakeCoinex(options: FakeCoinexOptions = {}): FakeCoinex {
         data: [
           {
             ccy: "USDT",
-            available: dec(state.available),
-            frozen: dec(state.frozen),
-            margin: dec(margin),
-            transferrable: dec(state.available),
-            unrealized_pnl: dec(upnl),
+            available: num(state.available),
+            frozen: num(state.frozen),
+            margin: num(margin),
+            transferrable: num(state.available),
+            unrealized_pnl: num(upnl),
           },
         ],
       };
@@ -436,6 +651,8 @@ export function startFakeCoinex(options: FakeCoinexOptions = {}): FakeCoinex {
       requireFutures(json.market_type);
       if (json.side !== "buy" && json.side !== "sell") throw new ApiError(4004, "side must be buy or sell");
       if (json.type !== "market") throw new ApiError(4004, "fake-coinex only fills market orders");
+      const rejected = rejectedMarkets.get(m.market);
+      if (rejected) throw new ApiError(rejected.code, rejected.message);
       const amount = amountParam(m, json.amount, "amount");
       const clientId = clientIdParam(json.client_id);
       const side: "long" | "short" = json.side === "buy" ? "long" : "short";
@@ -484,24 +701,11 @@ export function startFakeCoinex(options: FakeCoinexOptions = {}): FakeCoinex {
       const position = state.positions.get(m.market);
       if (!position) throw new ApiError(4004, "position not exist");
       const amount = json.amount === undefined || json.amount === null ? position.size : Math.min(position.size, amountParam(m, json.amount, "amount"));
-      const price = m.mark_price;
-      const direction = position.side === "long" ? 1 : -1;
-      const gross = direction * (price - position.entry_price) * amount;
-      const fee = amount * price * Number(m.taker_fee_rate);
-      const marginShare = (position.margin * amount) / position.size;
-      state.available += marginShare + gross - fee;
-      position.realized_pnl += gross - fee;
-      position.margin -= marginShare;
-      position.size -= amount;
-      position.updated_at = now;
-      if (position.size <= 1e-12) {
-        state.positions.delete(m.market);
-        state.finished.push({ ...position, size: 0, finished_type: "market_close" });
-      }
-      const order = orderJson(m, position.side === "long" ? "sell" : "buy", amount, price, fee, gross - fee, clientId, now);
-      recordOrder(order);
-      return { data: order };
+      return { data: closeAt(position, amount, m.mark_price, clientId, now, "market_close") };
     },
+
+    ...stopRoutes("stop_loss", "stop-loss"),
+    ...stopRoutes("take_profit", "take-profit"),
   };
 
   // ---- request handling ----------------------------------------------------
@@ -623,6 +827,19 @@ export function startFakeCoinex(options: FakeCoinexOptions = {}): FakeCoinex {
       const m = market(name);
       m.last = price;
       m.mark_price = price;
+      const position = state.positions.get(m.market);
+      const reached = position ? reachedStop(position, price) : null;
+      if (position && reached) closeAt(position, position.size, reached.stop.price, null, serverNow(), reached.type);
+    },
+    setFundingRate(name, rate) {
+      market(name).funding_rate = rate;
+    },
+    rejectOrders(name, code, message) {
+      if (code === null) rejectedMarkets.delete(name);
+      else rejectedMarkets.set(name, { code, message: message ?? `orders on ${name} rejected` });
+    },
+    failClosePosition(times, code = 3008) {
+      faults.push({ fault: { kind: "code", code, message: "injected close-position failure" }, endpoint: "/futures/close-position", left: times });
     },
     addPosition(spec) {
       const leverage = spec.leverage ?? 3;
@@ -642,6 +859,8 @@ export function startFakeCoinex(options: FakeCoinexOptions = {}): FakeCoinex {
         ath_size: spec.size,
         created_at: now,
         updated_at: now,
+        stop_loss: spec.stop_loss_price === undefined ? null : { id: nextId++, price: spec.stop_loss_price, type: "mark_price" },
+        take_profit: spec.take_profit_price === undefined ? null : { id: nextId++, price: spec.take_profit_price, type: "mark_price" },
       };
       state.positions.set(spec.market, position);
       return position;

@@ -11,6 +11,9 @@ import { setQuiet } from "../../src/log.ts";
 import type { Settings } from "../../src/settings.ts";
 import { jsonClient } from "./http.ts";
 
+/** A CoinEx base URL on loopback where nothing listens (port 9, discard): requests fail at once, locally. */
+export const CLOSED_LOOPBACK_COINEX = "http://127.0.0.1:9/v2";
+
 export interface TestServer extends RunningServer {
   dataDir: string;
   configPath: string;
@@ -24,7 +27,8 @@ export async function startTestServer(overrides: Partial<Settings> & { dataDir?:
   setQuiet(true);
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "trader-it-"));
   const configPath = overrides.configPath ?? join(dataDir, "trader_config.json");
-  const server = await startServer({ market: "sim", exchange: "paper", port: 0, host: "127.0.0.1", simTickMs: 200, ...overrides, dataDir, configPath });
+  // Nothing leaves loopback: CoinEx's public endpoints (funding rates) point at a closed local port unless a test brings its stand-in.
+  const server = await startServer({ market: "sim", exchange: "paper", port: 0, host: "127.0.0.1", simTickMs: 200, coinexBaseUrl: CLOSED_LOOPBACK_COINEX, ...overrides, dataDir, configPath });
   const request = jsonClient(server.url);
   return {
     ...server,

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, settingsFrom, type RunningServer } from "../../src/app/start-server.ts";
+import { CLOSED_LOOPBACK_COINEX } from "../helpers/server.ts";
 import { startTaRole, type RunningTa } from "../../src/app/start-ta.ts";
 import { startWebRole, type RunningWeb } from "../../src/app/start-web.ts";
 import { setQuiet } from "../../src/log.ts";
@@ -35,7 +36,7 @@ beforeAll(async () => {
   redis = await startRedisServer({ db: 4 });
   binance = startFakeBinance();
   dataDir = mkdtempSync(join(tmpdir(), "roles-it-"));
-  const common = { redisUrl: redis.url, port: 0, host: "127.0.0.1", leaseTtlMs: LEASE_TTL_MS, binanceBaseUrl: binance.url };
+  const common = { redisUrl: redis.url, port: 0, host: "127.0.0.1", leaseTtlMs: LEASE_TTL_MS, binanceBaseUrl: binance.url, coinexBaseUrl: CLOSED_LOOPBACK_COINEX };
   ta = await startTaRole(settingsFrom({ ...common, role: "ta", market: "sim", simTickMs: 200 }));
   await waitFor("the ta process to publish every coin", () => ta.market()?.coins().length === 29, 15_000);
   trader = await startServer({

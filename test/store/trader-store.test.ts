@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { migrate } from "../../src/store/migrations.ts";
+import { MIGRATIONS, migrate } from "../../src/store/migrations.ts";
 import { DB_FILE_NAME, openStore, TraderStore, type StoreOptions } from "../../src/store/trader-store.ts";
 import { StoreInputError, type TradeOpenInput } from "../../src/store/types.ts";
 import { makeTempDir, removeTempDirs } from "../util/temp-dir.ts";
@@ -26,6 +26,8 @@ function btcLong(overrides: Partial<TradeOpenInput> = {}): TradeOpenInput {
     size: 0.02,
     entry_price: 50_000,
     fees: 0.5,
+    margin: 200,
+    leverage: 5,
     opened_at: 1_700_000_000_000,
     open_reason: "long score 62 ≥ 45",
     client_id: "open-btc-1",
@@ -40,14 +42,14 @@ function count(store: TraderStore, table: string, where = "1"): number {
 }
 
 describe("opening the store", () => {
-  test("creates trader.db in WAL mode with synchronous=FULL, a busy timeout and schema version 1", () => {
+  test("creates trader.db in WAL mode with synchronous=FULL, a busy timeout and schema version 2", () => {
     const { store, dataDir } = freshStore();
     expect(store.path).toBe(join(dataDir, DB_FILE_NAME));
     const pragma = (name: string) => Object.values(store.db.query(`PRAGMA ${name}`).get() as object)[0];
     expect(pragma("journal_mode")).toBe("wal");
     expect(pragma("synchronous")).toBe(2); // 2 = FULL in SQLite's numbering
     expect(pragma("busy_timeout")).toBe(5000);
-    expect(pragma("user_version")).toBe(1);
+    expect(pragma("user_version")).toBe(2);
   });
 
   test("reopening keeps the data and does not migrate again", () => {
@@ -59,12 +61,25 @@ describe("opening the store", () => {
     expect(again.openTrades().map((trade) => trade.client_id)).toEqual(["open-btc-1"]);
   });
 
+  test("a version-1 database (before margin, leverage and funding) migrates with its trades intact", () => {
+    const dataDir = makeTempDir("store");
+    const db = new Database(join(dataDir, DB_FILE_NAME));
+    migrate(db, MIGRATIONS.slice(0, 1));
+    db.run(`INSERT INTO trades (symbol, side, size, entry_price, fees, opened_at, open_reason, client_id, exchange, mode)
+            VALUES ('BTCUSDT', 'long', 0.1, 60000, 3, 1, 'old', 'o-1', 'paper', 'dry-run')`);
+    db.close();
+    const store = openStore(dataDir);
+    open.push(store);
+    expect(store.openTrades()).toEqual([expect.objectContaining({ client_id: "o-1", fees: 3, margin: null, leverage: null, funding: 0 })]);
+    expect(store.lastCloseAt("BTCUSDT", "paper")).toBeNull();
+  });
+
   test("refuses a database written by a newer schema", () => {
     const dataDir = makeTempDir("store");
     const db = new Database(join(dataDir, DB_FILE_NAME));
     db.run("PRAGMA user_version = 99");
     db.close();
-    expect(() => openStore(dataDir)).toThrow("schema version 99, newer than this program's 1");
+    expect(() => openStore(dataDir)).toThrow("schema version 99, newer than this program's 2");
   });
 
   test("a failing migration leaves no part of itself and the old version", () => {
@@ -89,6 +104,9 @@ describe("trades", () => {
       entry_price: 50_000,
       exit_price: null,
       fees: 0.5,
+      margin: 200,
+      leverage: 5,
+      funding: 0,
       pnl: null,
       opened_at: 1_700_000_000_000,
       closed_at: null,
@@ -106,6 +124,7 @@ describe("trades", () => {
       exit_price: 51_000,
       close_fees: 0.25,
       pnl: 19.25,
+      funding: -0.5,
       closed_at: 1_700_000_600_000,
       close_reason: "take profit",
     });
@@ -113,6 +132,7 @@ describe("trades", () => {
       ...trade,
       exit_price: 51_000,
       fees: 0.75,
+      funding: -0.5,
       pnl: 19.25,
       closed_at: 1_700_000_600_000,
       close_reason: "take profit",

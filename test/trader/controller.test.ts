@@ -11,7 +11,7 @@ import { MemoryJournal, ScriptedExchange } from "../helpers/trader-fakes.ts";
 
 function makeController() {
   let config: TraderConfig = { ...DEFAULT_TRADER_CONFIG };
-  let state: PersistedTraderState = { running: false, live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: 10_000 };
+  let state: PersistedTraderState = { running: false, live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: 10_000, baselines: {}, closing_duty: [] };
   let lock: LockInfo | null = null;
   const coinex = Object.assign(new ScriptedExchange(), { name: "coinex" }) as unknown as Exchange & ScriptedExchange;
   const paper = Object.assign(new ScriptedExchange(), { startingBalance: 10_000 });

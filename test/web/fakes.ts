@@ -10,8 +10,8 @@ import { DEFAULT_SYMBOLS } from "../../src/market/symbols.ts";
 import type { CoinSnapshot } from "../../src/scanner/analyzer.ts";
 import { compositeScore } from "../../src/scanner/composite.ts";
 import type { TaResult } from "../../src/ta/result.ts";
-import { TraderController, type ConfigUpdateResult, type PersistedTraderState } from "../../src/trader/controller.ts";
-import type { LockInfo, LogKind, Origin, TraderJournal } from "../../src/trader/ports.ts";
+import { INITIAL_TRADER_STATE, TraderController, type ConfigUpdateResult, type PersistedTraderState } from "../../src/trader/controller.ts";
+import type { LockInfo, LogKind, OpenTradeRecord, Origin, TraderJournal } from "../../src/trader/ports.ts";
 import type { ClosedTradeView, EquityPoint, LogEntry, MarketView, RecordView, WebDeps } from "../../src/web/deps.ts";
 import { ScriptedExchange } from "../helpers/trader-fakes.ts";
 
@@ -137,6 +137,13 @@ export class MemoryRecord implements TraderJournal, RecordView {
   hasOrderWithClientId(): boolean {
     return false;
   }
+  openTrades(exchange: string): OpenTradeRecord[] {
+    return this.trades.filter((t) => t.open).map((t) => ({ symbol: t.symbol, side: t.side, size: t.size, entry_price: t.entry_price, fees: t.fees, opened_at: t.opened_at, exchange }));
+  }
+  lastCloseAt(symbol: string): number | null {
+    const times = this.trades.filter((t) => !t.open && t.symbol === symbol && t.closed_at !== null).map((t) => t.closed_at ?? 0);
+    return times.length ? Math.max(...times) : null;
+  }
   equitySnapshot(entry: Parameters<TraderJournal["equitySnapshot"]>[0]): void {
     this.snapshots.push({ at: entry.at, equity: entry.equity });
   }
@@ -191,7 +198,7 @@ export function makeWorld(options: { token?: string | null; host?: string } = {}
   const exchange = Object.assign(new ScriptedExchange(), { startingBalance: 10000 });
   for (const symbol of SYMBOLS) exchange.prices[symbol] = market.coin(symbol)?.price ?? 100;
   const lock = { value: null as LockInfo | null };
-  let state: PersistedTraderState = { running: false, live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: null };
+  let state: PersistedTraderState = { ...INITIAL_TRADER_STATE };
   const controller = new TraderController({
     config,
     state: { load: async () => state, save: async (next) => { state = next; } },
@@ -207,7 +214,8 @@ export function makeWorld(options: { token?: string | null; host?: string } = {}
     coins: (cfg) =>
       market.coins().map((coin) => {
         const composite = compositeScore(coin.score, coin.ta, cfg.use_ta_signals);
-        return { symbol: coin.symbol, price: coin.price, long: composite.long, short: composite.short, simulated: market.status().simulated };
+        // Fresh closed candles as far as the trader's stale-data rule is concerned.
+        return { symbol: coin.symbol, price: coin.price, long: composite.long, short: composite.short, simulated: market.status().simulated, closed_at: Date.now() - 60_000, received_at: Date.now() };
       }),
     accountRefreshMs: 0,
     closeRetryDelayMs: 0,

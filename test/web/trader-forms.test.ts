@@ -37,11 +37,11 @@ describe("trader page", () => {
     expect(html).toContain('id="lock-status"');
     expect(html).toContain('<form method="post" action="/trader/config"');
     const form = elementById(html, "config");
-    for (const name of ["position_size_pct", "max_positions", "max_leverage", "kill_switch_drawdown_pct", "tp_pct", "sl_pct", "circuit_breaker_threshold", "scan_interval_minutes", "long_threshold", "short_threshold", "use_ta_signals"]) {
+    for (const name of ["position_size_pct", "max_positions", "max_leverage", "kill_switch_drawdown_pct", "tp_pct", "sl_pct", "circuit_breaker_threshold", "scan_interval_minutes", "long_threshold", "short_threshold", "reentry_cooldown_minutes", "use_ta_signals"]) {
       expect(form).toContain(`name="${name}"`);
     }
     const account = elementById(html, "account");
-    for (const label of ["Equity", "Available", "Margin in use", "Unrealized P&amp;L", "Starting balance", "Drawdown", "Kill switch distance"]) expect(account).toContain(label);
+    for (const label of ["Equity", "Available", "Margin in use", "Unrealized P&amp;L", "Kill-switch baseline", "Drawdown", "Kill switch distance"]) expect(account).toContain(label);
     // The scripted exchange starts with 10,000 USDT equity, all available, no drawdown; kill switch at 50%.
     expect(account).toContain('data-metric="equity"><dt>Equity</dt><dd>10,000.00</dd>');
     expect(account).toContain('data-metric="kill_switch_distance_pct"><dt>Kill switch distance</dt><dd class="flat">50.00% (at 50%)</dd>');
@@ -242,5 +242,54 @@ describe("controls", () => {
     const res = await postJson(app, "/trader/control", { action: "start" });
     expect(res.status).toBe(415);
     expect(await res.text()).toContain("expected a form post");
+  });
+});
+
+describe("money-path controls on the page", () => {
+  test("Reset baseline without JavaScript asks first; confirmed, the account shows the new baseline with its date", async () => {
+    const { app, world } = await setup();
+    const ask = await postForm(app, "/trader/reset-baseline", { scope: "baseline" });
+    expect(await ask.text()).toContain("Measure the kill switch&#39;s drawdown from the current equity");
+    expect(world.controller.status().account?.baseline_at).toBeNull();
+    world.exchange.balance = { equity: 8000, available: 8000, margin: 0, unrealized_pnl: 0 };
+    const done = await postForm(app, "/trader/reset-baseline", { confirm: "yes" });
+    expect(done.status).toBe(303);
+    const account = elementById(await (await app.request("/trader")).text(), "account");
+    expect(account).toMatch(/Kill-switch baseline<\/dt><dd>8,000\.00 \(since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\)/);
+  });
+
+  test("the API resets the baseline only with confirm RESET", async () => {
+    const { app } = await setup();
+    const refused = await postJson(app, "/api/trader/control", { action: "reset-baseline" }, { origin: "http://localhost" });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain('reset-baseline needs \\"confirm\\": \\"RESET\\"');
+    const ok = await postJson(app, "/api/trader/control", { action: "reset-baseline", confirm: "RESET" }, { origin: "http://localhost" });
+    expect(ok.status).toBe(200);
+  });
+
+  test("Clear asks first while the drawdown is beyond the kill-switch limit, and not otherwise", async () => {
+    const { app, world } = await setup();
+    const clearButton = async () => elementById(elementById(await (await app.request("/trader")).text(), "lock-status"), "clear-lock");
+    const form = async () => {
+      const html = elementById(await (await app.request("/trader")).text(), "lock-status");
+      return html.slice(html.indexOf("<form"), html.indexOf("</form>"));
+    };
+    expect(await clearButton()).not.toBe("");
+    expect(await form()).not.toContain("hx-confirm");
+    world.exchange.balance = { equity: 4000, available: 4000, margin: 0, unrealized_pnl: 0 };
+    await world.controller.refreshAccount();
+    expect(await form()).toContain("the kill switch will trip again on the next cycle unless you reset the baseline first");
+  });
+
+  test("a position the bot could not close is shown as closing, with its attempts and error, and the owner can stop the retries", async () => {
+    const { app, world } = await setup();
+    await openPositions(app, world, ["BTCUSDT"]);
+    world.exchange.closeFailures.BTCUSDT = 100;
+    await postForm(app, "/trader/close-position", { symbol: "BTCUSDT" }, { htmx: true });
+    const duty = elementById(await (await app.request("/trader")).text(), "closing-duty");
+    expect(duty).toContain("<b>BTCUSDT</b> on paper: closing — attempt 0, last error: injected close failure for BTCUSDT");
+    const cancelled = await postForm(app, "/trader/cancel-closing", { symbol: "BTCUSDT" }, { htmx: true });
+    expect(await cancelled.text()).toContain("Stopped retrying the close of BTCUSDT");
+    expect(elementById(await (await app.request("/trader")).text(), "closing-duty")).toBe("");
   });
 });

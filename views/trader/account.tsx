@@ -7,6 +7,7 @@ import type { AccountView, TraderStatus } from "../../src/trader/controller.ts";
 import type { EquityPoint } from "../../src/web/deps.ts";
 import { formatPct, formatSignedUsd, formatTime, formatUsd, signClass } from "../format.ts";
 import { EquityCurve } from "../svg.tsx";
+import { ActionButton } from "./forms.tsx";
 
 export function Account(props: { account: AccountView | null; error: string | null; exchange: string; curve: EquityPoint[]; killSwitchPct: number; status: TraderStatus }) {
   const a = props.account;
@@ -21,7 +22,11 @@ export function Account(props: { account: AccountView | null; error: string | nu
           <Metric name="available" label="Available" value={formatUsd(a.available)} />
           <Metric name="margin" label="Margin in use" value={formatUsd(a.margin)} />
           <Metric name="unrealized_pnl" label="Unrealized P&L" value={formatSignedUsd(a.unrealized_pnl)} cls={signClass(a.unrealized_pnl)} />
-          <Metric name="starting_balance" label="Starting balance" value={formatUsd(a.starting_balance)} />
+          <Metric
+            name="starting_balance"
+            label="Kill-switch baseline"
+            value={`${formatUsd(a.starting_balance)} ${a.baseline_at === null ? "(starting balance)" : `(since ${formatTime(a.baseline_at)})`}`}
+          />
           <Metric name="drawdown_pct" label="Drawdown" value={formatPct(a.drawdown_pct)} cls={a.drawdown_pct > 0 ? "down" : "flat"} />
           <Metric
             name="kill_switch_distance_pct"
@@ -33,6 +38,17 @@ export function Account(props: { account: AccountView | null; error: string | nu
       ) : (
         <p class="muted">No account reading yet.</p>
       )}
+      {a ? (
+        <ActionButton
+          action="/trader/reset-baseline"
+          name="scope"
+          value="baseline"
+          label="Reset baseline to current equity"
+          id="reset-baseline"
+          title="After a deposit or withdrawal: measure the kill switch's drawdown from the equity now"
+          confirm={`Reset the kill-switch baseline from ${formatUsd(a.starting_balance)} to the current equity ${formatUsd(a.equity)} USDT?`}
+        />
+      ) : null}
       <EquityCurve points={props.curve} baseline={a?.starting_balance ?? null} />
       <dl class="facts">
         <dt>Market</dt><dd>{props.status.market_source.name}{props.status.market_source.simulated ? " (not real prices)" : ""}</dd>

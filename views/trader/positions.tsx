@@ -1,12 +1,17 @@
 /**
  * Open positions (`#positions`, one `tr[data-position=SYMBOL]` each) with a
  * Close button per row and Close All; on a phone each row stacks into a card.
+ * Each row shows the exchange-side stop-loss / take-profit and the liquidation
+ * price. Below: positions the bot is still trying to close (the closing duty,
+ * with a Cancel for the owner) and coins resting after repeated rejections.
  */
+import type { ClosingTask } from "../../src/trader/closing-duty.ts";
 import type { PositionView } from "../../src/trader/controller.ts";
-import { formatPrice, formatSignedPct, formatSignedUsd, formatUsd, signClass } from "../format.ts";
+import type { RejectionState } from "../../src/trader/risk/rejection-cooldown.ts";
+import { formatPrice, formatSignedPct, formatSignedUsd, formatTime, formatUsd, signClass } from "../format.ts";
 import { ActionButton } from "./forms.tsx";
 
-export function Positions(props: { positions: PositionView[]; exchange: string }) {
+export function Positions(props: { positions: PositionView[]; exchange: string; closing?: ClosingTask[]; cooldowns?: RejectionState[] }) {
   const positions = [...props.positions].sort((a, b) => a.symbol.localeCompare(b.symbol));
   return (
     <section id="positions" class="panel" hx-swap-oob="true">
@@ -17,7 +22,7 @@ export function Positions(props: { positions: PositionView[]; exchange: string }
         <>
           <table class="stack">
             <thead>
-              <tr><th>Symbol</th><th>Side</th><th>Entry</th><th>Current</th><th>P&L</th><th>P&L %</th><th>Margin</th><th>Lev.</th><th /></tr>
+              <tr><th>Symbol</th><th>Side</th><th>Entry</th><th>Current</th><th>P&L</th><th>P&L %</th><th>Margin</th><th>Lev.</th><th>Stop-loss</th><th>Take-profit</th><th>Liq.</th><th /></tr>
             </thead>
             <tbody>
               {positions.map((p) => (
@@ -30,6 +35,9 @@ export function Positions(props: { positions: PositionView[]; exchange: string }
                   <td data-label="P&L %" class={signClass(p.pnl_pct)}>{formatSignedPct(p.pnl_pct)}</td>
                   <td data-label="Margin">{formatUsd(p.margin)}</td>
                   <td data-label="Leverage">{p.leverage}×</td>
+                  <td data-label="Stop-loss" data-stop="sl">{priceOrNone(p.stop_loss_price)}</td>
+                  <td data-label="Take-profit" data-stop="tp">{priceOrNone(p.take_profit_price)}</td>
+                  <td data-label="Liquidation">{priceOrNone(p.liquidation_price)}</td>
                   <td class="actions">
                     <ActionButton action="/trader/close-position" name="symbol" value={p.symbol} label="Close" class="warn" title={`Market-close the ${p.side} ${p.symbol} position`} />
                   </td>
@@ -48,6 +56,39 @@ export function Positions(props: { positions: PositionView[]; exchange: string }
           />
         </>
       )}
+      <ClosingDuty tasks={props.closing ?? []} />
+      <Cooldowns coins={props.cooldowns ?? []} />
     </section>
+  );
+}
+
+function priceOrNone(price: number | null): string {
+  return price === null ? "—" : formatPrice(price);
+}
+
+/** Positions that must close but have not yet: "closing — attempt N, last error …". */
+function ClosingDuty(props: { tasks: ClosingTask[] }) {
+  if (props.tasks.length === 0) return null;
+  return (
+    <div id="closing-duty" role="alert">
+      <h3>Still closing</h3>
+      <ul>
+        {props.tasks.map((t) => (
+          <li data-closing={t.symbol}>
+            <b>{t.symbol}</b> on {t.exchange}: closing — attempt {t.attempts}{t.last_error ? `, last error: ${t.last_error}` : ""} <small class="muted">({t.reason}, since {formatTime(t.since)})</small>
+            <ActionButton action="/trader/cancel-closing" name="symbol" value={t.symbol} label="Stop retrying" title={`Stop retrying the close of ${t.symbol}: you will handle it yourself`} confirm={`Stop retrying the close of ${t.symbol}? The position stays open until you close it.`} />
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function Cooldowns(props: { coins: RejectionState[] }) {
+  if (props.coins.length === 0) return null;
+  return (
+    <p class="muted" id="cooldowns">
+      Resting after repeated rejections: {props.coins.map((c) => `${c.symbol} until ${c.until === null ? "—" : formatTime(c.until)} (${c.last_error})`).join("; ")}
+    </p>
   );
 }

@@ -16,6 +16,11 @@ export interface TraderStateProps {
   modeError?: string | null;
 }
 
+/** Whether the kill switch would trip at the next cycle with the account as last read (no numbers: the fragment changes only when this does). */
+function killSwitchWouldTrip(status: TraderStatus): boolean {
+  return status.account !== null && status.account.drawdown_pct >= status.config.kill_switch_drawdown_pct;
+}
+
 export function TraderState({ status, modeError = null }: TraderStateProps) {
   return (
     <section id="trader-state" class="panel" hx-swap-oob="true">
@@ -49,8 +54,21 @@ export function TraderState({ status, modeError = null }: TraderStateProps) {
         {status.lock
           ? <span>LOCKED: {status.lock.reason} <small>({status.lock.source}, {formatTime(status.lock.at)}{status.lock.count ? `, ${status.lock.count}×` : ""})</small></span>
           : <span>Lockfile: none</span>}
-        <ActionButton action="/trader/control" name="action" value="clear-lock" label="Clear" id="clear-lock" title="Remove the lockfile and reset the circuit breaker" />
+        <ActionButton
+          action="/trader/control"
+          name="action"
+          value="clear-lock"
+          label="Clear"
+          id="clear-lock"
+          title="Remove the lockfile and reset the circuit breaker"
+          confirm={killSwitchWouldTrip(status) ? "The drawdown is still beyond the kill-switch limit: the kill switch will trip again on the next cycle unless you reset the baseline first. Clear the lock anyway?" : undefined}
+        />
       </div>
+      {status.warnings.length > 0 ? (
+        <ul class="warnings" id="standing-warnings">
+          {status.warnings.map((w) => <li role="alert">{w}</li>)}
+        </ul>
+      ) : null}
     </section>
   );
 }

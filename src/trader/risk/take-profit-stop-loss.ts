@@ -3,15 +3,16 @@
  * position's margin (what the owner put at risk), the same number the dashboard
  * shows as "P&L %": at 10× leverage a 1 % price move is a 10 % P&L.
  *   tp hit: pnl_pct ≥ tp_pct        sl hit: pnl_pct ≤ −sl_pct
+ * This is the second line of defence: the first is the stop placed on the
+ * exchange right after the open (exchange-stops.ts), which fires between cycles.
  */
+import { pnlPctOfMargin } from "../../exchange/margin.ts";
+
 export interface PnlReading {
   pnl_pct: number;
   exit: "tp" | "sl" | null;
 }
 
-export function pnlPctOfMargin(unrealizedPnl: number, margin: number): number {
-  return margin > 0 ? (unrealizedPnl / margin) * 100 : 0;
-}
 
 export function readTakeProfitStopLoss(
   unrealizedPnl: number,

@@ -16,9 +16,17 @@ const ConfigBodySchema = TraderConfigPatchSchema.extend({
 
 const ControlBodySchema = z
   .object({
-    action: z.enum(["start", "stop", "pause", "emergency-stop", "clear-lockfile", "run-cycle"]),
+    action: z.enum(["start", "stop", "pause", "emergency-stop", "clear-lockfile", "run-cycle", "reset-baseline", "cancel-closing"]),
+    /** cancel-closing: the symbol whose close the bot stops retrying. */
+    symbol: z.string().regex(/^[A-Z0-9]{1,20}USDT$/, "must be a symbol such as BTCUSDT").optional(),
+    /** reset-baseline: the word RESET, so a script cannot move the kill switch's baseline by accident. */
+    confirm: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.action === "cancel-closing" && body.symbol === undefined) ctx.addIssue({ code: "custom", path: ["symbol"], message: "cancel-closing needs the symbol whose close to stop retrying" });
+    if (body.action === "reset-baseline" && body.confirm !== "RESET") ctx.addIssue({ code: "custom", path: ["confirm"], message: 'reset-baseline needs "confirm": "RESET"' });
+  });
 
 const ModeBodySchema = z.object({ mode: z.enum(TRADER_MODES), confirm: z.string().optional() }).strict();
 
@@ -43,6 +51,9 @@ export function traderApi(deps: WebDeps): Hono {
     const { confirm, ...patch } = body.value;
     const result = await controller.updateConfig(patch, "api", confirm);
     if (!result.ok) return c.json({ error: result.error, issues: result.issues }, 400);
+    // Settings that are valid but probably a mistake (a take-profit below the fees) ride in a header,
+    // so the answer stays the config in force.
+    if (result.warnings?.length) c.header("X-Config-Warnings", encodeURIComponent(result.warnings.join("; ")));
     return c.json(result.config);
   });
 
@@ -63,6 +74,8 @@ export function traderApi(deps: WebDeps): Hono {
       : action === "pause" ? await controller.pause("api")
       : action === "emergency-stop" ? await controller.emergencyStop("api")
       : action === "clear-lockfile" ? await controller.clearLock("api")
+      : action === "reset-baseline" ? await controller.resetBaseline("api")
+      : action === "cancel-closing" ? await controller.cancelClosing(body.value.symbol ?? "", "api")
       : await controller.runCycleNow("api");
     // An emergency stop with a failed close is reported, not hidden: 502 so scripts notice.
     return c.json({ action, ...result, status: controller.status() }, result.ok || action === "run-cycle" ? 200 : 502);

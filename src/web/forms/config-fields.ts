@@ -27,6 +27,7 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { name: "scan_interval_minutes", label: "Scan interval (minutes)", kind: "integer", range: "1 – 1440, whole number" },
   { name: "long_threshold", label: "Long threshold (score)", kind: "number", range: "0 – 130" },
   { name: "short_threshold", label: "Short threshold (score)", kind: "number", range: "0 – 130" },
+  { name: "reentry_cooldown_minutes", label: "Re-entry cooldown after a close (minutes)", kind: "integer", range: "0 – 1440, whole number, 0 = off" },
   { name: "use_ta_signals", label: "Add the TA bonus to scores when trading", kind: "boolean", range: "on / off" },
 ];
 

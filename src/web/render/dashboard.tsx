@@ -71,7 +71,8 @@ export class Dashboard {
         render: () => toHtml(<CoinCard symbol={symbol} coin={deps.market.coin(symbol)} config={this.status().config} />),
       });
     }
-    c.define({ id: ids.state, topics: ["status", "config", "market"], render: () => toHtml(<TraderState status={this.status()} />) });
+    // "account": Clear's confirmation depends on the drawdown (the HTML changes only when it crosses the limit).
+    c.define({ id: ids.state, topics: ["status", "config", "market", "account"], render: () => toHtml(<TraderState status={this.status()} />) });
     c.define({
       id: ids.account,
       topics: ["account", "config", "status"],
@@ -94,7 +95,7 @@ export class Dashboard {
       topics: ["account", "status"],
       render: () => {
         const status = this.status();
-        return toHtml(<Positions positions={status.positions} exchange={status.exchange} />);
+        return toHtml(<Positions positions={status.positions} exchange={status.exchange} closing={status.closing} cooldowns={status.cooldowns} />);
       },
     });
     c.define({ id: ids.history, topics: ["account", "logs"], render: () => toHtml(<History trades={deps.record.closedTrades(HISTORY_LIMIT)} />) });

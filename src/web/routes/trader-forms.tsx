@@ -81,22 +81,46 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
     }),
   );
 
-  forms.post("/emergency-stop", (c) =>
+  /**
+   * A control that must be confirmed: htmx asks with hx-confirm, a plain post
+   * gets a confirmation page first; confirmed, it runs and answers like the others.
+   */
+  function confirmedPost(path: string, title: string, question: string, run: () => Promise<ActionResult>): void {
+    forms.post(path, (c) =>
+      withForm(c, async (fields) => {
+        if (needsConfirmation(c, fields)) {
+          return c.html("<!doctype html>" + toHtml(<ConfirmPage shell={shell} title={title} question={question} action={`/trader${path}`} fields={{}} />));
+        }
+        const before = dashboard.cache.version();
+        const result = await attempt(title, run);
+        return answer(c, before, result, {}, 502);
+      }),
+    );
+  }
+
+  confirmedPost(
+    "/emergency-stop",
+    "Emergency stop",
+    "Turn the trader OFF, set the mode to paused, write the lockfile and market-close EVERY open position now?",
+    () => controller.emergencyStop("page"),
+  );
+  confirmedPost(
+    "/reset-baseline",
+    "Reset the kill-switch baseline",
+    "Measure the kill switch's drawdown from the current equity from now on (after a deposit or a withdrawal)?",
+    () => controller.resetBaseline("page"),
+  );
+  confirmedPost("/close-all", "Close all positions", "Market-close every open position now?", () => controller.closeAllPositions("page"));
+
+  forms.post("/cancel-closing", (c) =>
     withForm(c, async (fields) => {
-      if (needsConfirmation(c, fields)) {
-        return c.html("<!doctype html>" + toHtml(
-          <ConfirmPage
-            shell={shell}
-            title="Emergency stop"
-            question="Turn the trader OFF, set the mode to paused, write the lockfile and market-close EVERY open position now?"
-            action="/trader/emergency-stop"
-            fields={{}}
-          />,
-        ));
-      }
       const before = dashboard.cache.version();
-      const result = await attempt("Emergency stop", () => controller.emergencyStop("page"));
-      return answer(c, before, result, {}, 502);
+      const symbol = field(fields, "symbol") ?? "";
+      if (!/^[A-Z0-9]{1,20}USDT$/.test(symbol)) {
+        return answer(c, before, { ok: false, message: `Bad symbol ${JSON.stringify(symbol)}: expected e.g. BTCUSDT` });
+      }
+      const result = await attempt(`Stop retrying ${symbol}`, () => controller.cancelClosing(symbol, "page"));
+      return answer(c, before, result);
     }),
   );
 
@@ -137,7 +161,8 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
         if ("use_ta_signals" in fields) values.use_ta_signals = String((fields.use_ta_signals ?? []).some((v) => v === "true"));
         return answer(c, before, { ok: false, message: `Config not saved: ${update.error}` }, { config: toHtml(<ConfigForm config={current} issues={issues} values={values} />) });
       }
-      const message = `Config saved: ${names.map((n) => `${n} = ${JSON.stringify(update.config[n as keyof TraderConfig])}`).join(", ")}`;
+      const saved = `Config saved: ${names.map((n) => `${n} = ${JSON.stringify(update.config[n as keyof TraderConfig])}`).join(", ")}`;
+      const message = update.warnings?.length ? `${saved}. Warning: ${update.warnings.join("; ")}` : saved;
       return answer(c, before, { ok: true, message });
     }),
   );
@@ -171,19 +196,6 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
       }
       const result = await attempt(`Close ${symbol}`, () => controller.closePosition(symbol, "page"));
       return answer(c, before, result, {}, "status" in result && result.status === 404 ? 422 : 502);
-    }),
-  );
-
-  forms.post("/close-all", (c) =>
-    withForm(c, async (fields) => {
-      if (needsConfirmation(c, fields)) {
-        return c.html("<!doctype html>" + toHtml(
-          <ConfirmPage shell={shell} title="Close all positions" question="Market-close every open position now?" action="/trader/close-all" fields={{}} />,
-        ));
-      }
-      const before = dashboard.cache.version();
-      const result = await attempt("Close all", () => controller.closeAllPositions("page"));
-      return answer(c, before, result, {}, 502);
     }),
   );
 
