@@ -13,17 +13,17 @@
  */
 import type { TraderConfig, TraderConfigPatch, TraderMode } from "../config/schema.ts";
 import { configWarnings, noStopLossWarning } from "../config/warnings.ts";
-import { pnlPctOfMargin } from "../exchange/margin.ts";
 import type { Exchange, Position } from "../exchange/types.ts";
 import { formatSignedUsd, formatUsd } from "../util/number-format.ts";
+import { accountView, positionView, type AccountView, type PositionView } from "./account-view.ts";
 import { ClosingDuty, type ClosingTask } from "./closing-duty.ts";
 import { closeAll, closeWithRetries, type ClosePorts } from "./closing.ts";
 import { freshCycleMemory, runCycle, syncStops, type CycleSummary } from "./cycle.ts";
 import { runEmergencyStop } from "./emergency-stop.ts";
+import { TradingLock, type LockFilePort } from "./trading-lock.ts";
 import type { CyclePorts, LockInfo, Origin, TraderEvent, TraderJournal } from "./ports.ts";
 import { reconcileClosedPositions } from "./reconcile.ts";
 import { baselineFor, type Baseline, type Baselines } from "./risk/kill-switch-baseline.ts";
-import { readKillSwitch } from "./risk/kill-switch.ts";
 import type { RejectionState } from "./risk/rejection-cooldown.ts";
 import type { ScoredCoin } from "./signals.ts";
 
@@ -58,11 +58,7 @@ export interface ControllerDeps {
   };
   state: { load(): Promise<PersistedTraderState>; save(state: PersistedTraderState): Promise<void> };
   /** live-trader-lock.json; `read` fails safe (a damaged file reads as a lock). */
-  lockFile: {
-    read(): Promise<LockInfo | null>;
-    write(info: { reason: string; source: string; count?: number }): Promise<void>;
-    clear(): Promise<void>;
-  };
+  lockFile: LockFilePort;
   journal: TraderJournal;
   paper: Exchange & { startingBalance: number };
   coinex: Exchange | null;
@@ -80,55 +76,7 @@ export interface ControllerDeps {
   closeRetryDelayMs?: number;
 }
 
-export interface AccountView {
-  equity: number;
-  available: number;
-  margin: number;
-  unrealized_pnl: number;
-  /** The kill switch's baseline equity (the starting balance until the owner resets it). */
-  starting_balance: number;
-  /** When the baseline was set (ms); null for the paper account's starting balance. */
-  baseline_at: number | null;
-  drawdown_pct: number;
-  kill_switch_distance_pct: number;
-}
-
-export interface PositionView {
-  symbol: string;
-  side: "long" | "short";
-  size: number;
-  entry_price: number;
-  current_price: number;
-  pnl: number;
-  pnl_pct: number;
-  margin: number;
-  leverage: number;
-  opened_at: number;
-  stop_loss_price: number | null;
-  take_profit_price: number | null;
-  liquidation_price: number | null;
-}
-
-type StopFields = "stop_loss_price" | "take_profit_price" | "liquidation_price" | "funding";
-
-/** A position as the dashboard shows it: P&L also as % of margin (the unit of TP/SL). Stops may be unknown (an older publisher). */
-export function positionView(p: Omit<Position, StopFields> & Partial<{ [K in StopFields]: Position[K] | null }>): PositionView {
-  return {
-    stop_loss_price: p.stop_loss_price ?? null,
-    take_profit_price: p.take_profit_price ?? null,
-    liquidation_price: p.liquidation_price ?? null,
-    symbol: p.symbol,
-    side: p.side,
-    size: p.size,
-    entry_price: p.entry_price,
-    current_price: p.current_price,
-    pnl: p.unrealized_pnl,
-    pnl_pct: pnlPctOfMargin(p.unrealized_pnl, p.margin),
-    margin: p.margin,
-    leverage: p.leverage,
-    opened_at: p.opened_at,
-  };
-}
+export { positionView, type AccountView, type PositionView } from "./account-view.ts";
 
 export interface TraderStatus {
   mode: TraderMode;
@@ -161,14 +109,7 @@ export interface ActionResult {
 export class TraderController {
   /** Until boot() reads trader_state.json: OFF (fail safe). */
   private state: PersistedTraderState = { ...INITIAL_TRADER_STATE };
-  /** The lockfile as last read (or the lock held in memory); display only — every order re-reads. */
-  private cachedLock: LockInfo | null = null;
-  /**
-   * A lock set in memory the moment it is decided (emergency stop, kill switch,
-   * circuit breaker), before the lockfile is written: it holds even when the
-   * disk refuses the file, until the owner clears it.
-   */
-  private memoryLock: LockInfo | null = null;
+  private readonly lock: TradingLock;
   private readonly memory = freshCycleMemory();
   private readonly duty: ClosingDuty;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -188,6 +129,7 @@ export class TraderController {
   constructor(private readonly deps: ControllerDeps) {
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.lock = new TradingLock(deps.lockFile, this.now, () => this.notify("status"));
     this.duty = new ClosingDuty({
       exchange: (name) => (name === "paper" ? deps.paper : deps.coinex),
       ports: this.closePorts(),
@@ -208,7 +150,7 @@ export class TraderController {
   /** Restores ON/OFF as the owner left it and starts the account refresher. */
   async boot(): Promise<void> {
     this.state = await this.deps.state.load();
-    this.cachedLock = await this.readLock();
+    await this.lock.current();
     this.duty.restore(this.state.closing_duty);
     await this.refreshAccount();
     if (this.state.running) {
@@ -227,7 +169,7 @@ export class TraderController {
    */
   async resumeFromDisk(): Promise<void> {
     this.state = await this.deps.state.load();
-    this.cachedLock = await this.readLock();
+    await this.lock.current();
     this.duty.restore(this.state.closing_duty);
     if (this.state.running) this.scheduleNext(0);
     else if (this.timer) {
@@ -279,7 +221,7 @@ export class TraderController {
     return {
       mode: this.effectiveMode(config),
       running: this.state.running,
-      lock: this.cachedLock,
+      lock: this.lock.shown,
       market_source: this.deps.market(),
       exchange: this.displayExchange().name,
       live: { ...live, confirmed: this.state.live_confirmed_at !== null },
@@ -399,7 +341,7 @@ export class TraderController {
         if (this.timer) clearTimeout(this.timer);
         this.timer = null;
         this.state = { ...this.state, running: false, live_confirmed_at: null };
-        this.holdLock({ reason, source: "emergency_stop" });
+        this.lock.hold({ reason, source: "emergency_stop" });
       },
       waitForCycle: async () => {
         while (this.cycleInFlight) await this.cycleInFlight.catch(() => undefined);
@@ -409,7 +351,7 @@ export class TraderController {
       closePorts: this.closePorts(),
       closeOptions: { origin, retryDelayMs: this.deps.closeRetryDelayMs },
       mustClose: (exchange, position, why, error) => this.duty.add(exchange.name, position.symbol, why, error),
-      writeLock: () => this.writeLock({ reason, source: "emergency_stop" }),
+      writeLock: () => this.lock.set({ reason, source: "emergency_stop" }),
       saveOff: () => this.deps.state.save(this.state),
       pauseConfig: async () => {
         const result = await this.deps.config.update({ mode: "paused" }, origin);
@@ -433,10 +375,7 @@ export class TraderController {
    * owner then resets the baseline or expects the trip.
    */
   async clearLock(origin: Origin): Promise<ActionResult> {
-    const lock = await this.readLock();
-    await this.deps.lockFile.clear();
-    this.memoryLock = null;
-    this.cachedLock = null;
+    const lock = await this.lock.clear();
     this.memory.breaker.reset();
     const base = lock ? `Lockfile cleared (was: ${lock.reason})` : "No lockfile was set";
     const warning = this.killSwitchWouldTrip();
@@ -620,8 +559,8 @@ export class TraderController {
       },
       coins: this.deps.coins,
       lock: {
-        current: async () => (this.cachedLock = await this.readLock()),
-        set: (info) => this.writeLock(info),
+        current: () => this.lock.current(),
+        set: (info) => this.lock.set(info),
       },
       journal: this.deps.journal,
       reconcile: (exchange, positions) => this.reconcile(exchange, positions),
@@ -675,24 +614,12 @@ export class TraderController {
 
   /** Re-reads balance and positions of the shown exchange (read-only calls) and records what it closed on its own. */
   async refreshAccount(): Promise<void> {
-    this.cachedLock = await this.readLock();
+    await this.lock.current();
     const exchange = this.displayExchange();
     try {
       const [balance, positions] = [await exchange.getBalance(), await exchange.getPositions()];
       await this.reconcile(exchange, positions);
-      const baseline = this.baseline(exchange.name);
-      const starting = baseline?.equity ?? balance.equity;
-      const kill = readKillSwitch(balance.equity, starting, this.deps.config.current().kill_switch_drawdown_pct);
-      this.account = {
-        equity: balance.equity,
-        available: balance.available,
-        margin: balance.margin,
-        unrealized_pnl: balance.unrealized_pnl,
-        starting_balance: starting,
-        baseline_at: baseline?.at ?? null,
-        drawdown_pct: kill.drawdown_pct,
-        kill_switch_distance_pct: kill.distance_pct,
-      };
+      this.account = accountView(balance, this.baseline(exchange.name), this.deps.config.current().kill_switch_drawdown_pct);
       this.positions = positions.map(positionView);
       this.accountError = null;
     } catch (error) {
@@ -730,25 +657,6 @@ export class TraderController {
   private async saveState(next: PersistedTraderState): Promise<void> {
     await this.deps.state.save(next);
     this.state = next;
-    this.notify("status");
-  }
-
-  /** The lock in force: the lockfile, else one this process holds in memory. A damaged file reads as locked. */
-  private async readLock(): Promise<LockInfo | null> {
-    return (await this.deps.lockFile.read()) ?? this.memoryLock;
-  }
-
-  /** Locks in memory at once (cannot fail), then writes the lockfile (which may). */
-  private holdLock(info: { reason: string; source: string; count?: number }): void {
-    this.memoryLock = { ...info, at: new Date(this.now()).toISOString() };
-    this.cachedLock = this.memoryLock;
-    this.notify("status");
-  }
-
-  private async writeLock(info: { reason: string; source: string; count?: number }): Promise<void> {
-    this.holdLock(info);
-    await this.deps.lockFile.write(info);
-    this.cachedLock = await this.readLock();
     this.notify("status");
   }
 
