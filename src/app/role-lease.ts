@@ -22,6 +22,11 @@ export interface RoleLease {
   /** True while this process may act (holds the lease, or has no Redis to share). */
   isHeld(): boolean;
   /**
+   * Held AND confirmed by Redis just now: false from the moment the connection
+   * drops or a renewal fails, until a renewal succeeds again (see Lease.isConfirmed).
+   */
+  isConfirmed(): boolean;
+  /**
    * True after this process lost the lease only because Redis became
    * unreachable (no other owner seen since), until Redis answers again. Nobody
    * can take the lease meanwhile, so the caller may keep protective work going.
@@ -63,7 +68,7 @@ export async function holdRoleLease(bus: Bus, key: string, options: RoleLeaseOpt
   // Activation is queued, never awaited here: `activate` may wait for something its caller does next.
   if (!(bus instanceof RedisBus)) {
     void start();
-    return { key, isHeld: () => true, lostToOutage: () => false, settled: () => chain, release: () => stop() };
+    return { key, isHeld: () => true, isConfirmed: () => true, lostToOutage: () => false, settled: () => chain, release: () => stop() };
   }
   if (!(await bus.ready(options.connectWaitMs ?? 3000))) log.warn(`Redis not reachable at start: waiting for ${key} before this process ${options.what}`);
   const renewEveryMs = Math.max(200, Math.floor(options.ttlMs / 5));
@@ -88,6 +93,7 @@ export async function holdRoleLease(bus: Bus, key: string, options: RoleLeaseOpt
   return {
     key,
     isHeld: () => lease?.isHeld() ?? false,
+    isConfirmed: () => bus.isConnected() && (lease?.isConfirmed() ?? false),
     lostToOutage: () => outageLoss && !bus.isConnected(),
     settled: () => chain,
     // Stop acting first, then hand the lease over: the next holder never overlaps with us.

@@ -55,6 +55,7 @@ export async function startTrader(settings: Settings, dataDir: string, market: M
   const funding = market.status().simulated ? null : createCoinexFundingRates({ baseUrl: settings.coinexBaseUrl, refreshMs: FUNDING_REFRESH_MS, symbols: market.symbols() });
   let holdsLease = () => false;
   let lostToOutage = () => false;
+  let leaseConfirmed = () => false;
   const paper = new PaperExchange({
     priceOf: (symbol) => market.priceOf(symbol),
     statePath: join(dataDir, "paper_account.json"),
@@ -118,8 +119,11 @@ export async function startTrader(settings: Settings, dataDir: string, market: M
     // A holder cut off from Redis keeps managing what is open (nobody can take the lease
     // while Redis is down) but opens nothing it could double with a successor.
     standby: () => (holdsLease() || lostToOutage() ? null : standbyReason()),
+    // Opening waits for Redis to confirm the lease: from the first dropped connection or
+    // failed renewal, not only once the lease's TTL has run out (a successor could take
+    // over then and double what we open meanwhile).
     openingBlocked: () =>
-      !holdsLease() && lostToOutage() ? `Redis unreachable: cannot confirm this is the only trader of the account (${leaseKey}); open positions are still managed` : null,
+      leaseConfirmed() ? null : `Redis unreachable: cannot confirm this is the only trader of the account (${leaseKey}); open positions are still managed`,
   });
   const offPaperEvents = paper.onEvent((event) => void controller.onPaperEvent(event));
   const stopWatching = config.watch((event) => {
@@ -150,6 +154,7 @@ export async function startTrader(settings: Settings, dataDir: string, market: M
   });
   holdsLease = () => lease.isHeld();
   lostToOutage = () => lease.lostToOutage();
+  leaseConfirmed = () => lease.isConfirmed();
   try {
     await controller.boot();
   } finally {

@@ -15,7 +15,8 @@
  * timer lateness and clock-rate drift), or at once when a renewal finds another
  * owner. `onLost` then fires and the holder must stop acting; `isHeld()` checks
  * the clock itself, so calling it right before each action is the strongest
- * guard. Afterwards the lease goes back to standby and `onAcquired` fires again
+ * guard. `isConfirmed()` is stricter: it turns false at the first failed
+ * renewal, long before the TTL runs out. Afterwards the lease goes back to standby and `onAcquired` fires again
  * if it is won back.
  */
 import { hostname } from "node:os";
@@ -60,6 +61,13 @@ export interface Lease {
   readonly owner: string;
   /** True while this process holds the lease and its TTL (minus the margin) has not run out. */
   isHeld(): boolean;
+  /**
+   * Held, and the last call to Redis about it succeeded: false from the first
+   * failed renewal until one succeeds again, although the lease may still be
+   * held by its TTL. Work that could be doubled by a successor (opening a
+   * position) waits for this; protective work only needs isHeld().
+   */
+  isConfirmed(): boolean;
   /** Stops renewing/polling and deletes the lease if this process still owns it. */
   release(): Promise<void>;
 }
@@ -138,6 +146,10 @@ class RedisLease implements Lease {
 
   isHeld(): boolean {
     return this.state === "held" && this.now() < this.actUntil;
+  }
+
+  isConfirmed(): boolean {
+    return this.isHeld() && !this.failing;
   }
 
   async start(): Promise<void> {

@@ -47,7 +47,8 @@ export const INITIAL_TRADER_STATE: PersistedTraderState = {
 
 export type ConfigUpdateResult =
   | { ok: true; config: TraderConfig; warnings?: string[] }
-  | { ok: false; error: string; issues: { path: string; message: string }[] };
+  /** `storage`: the config was valid but could not be written (a disk fault), not the owner's mistake. */
+  | { ok: false; error: string; issues: { path: string; message: string }[]; storage?: true };
 
 export interface ControllerDeps {
   config: {
@@ -292,7 +293,15 @@ export class TraderController {
         return result;
       }
     }
-    const result = await this.deps.config.update(patch, origin);
+    let result: ConfigUpdateResult;
+    try {
+      result = await this.deps.config.update(patch, origin);
+    } catch (error) {
+      // The file could not be written (a directory in its place, a full disk): nothing changed.
+      const message = `Config not saved: ${errorText(error)}`;
+      this.deps.journal.log("error", message, { action: "config", patch }, origin);
+      return { ok: false, error: message, issues: [], storage: true };
+    }
     if (!result.ok) {
       this.deps.journal.log("control", `Config change refused: ${result.error}`, { action: "config", ok: false, result: result.error, patch, issues: result.issues }, origin);
       return result;

@@ -152,9 +152,12 @@ export async function runCycle(ports: CyclePorts, memory: CycleMemory): Promise<
       const signalData = { symbol: signal.symbol, direction: signal.side, score: signal.score.total, base: signal.score.base, bonus: signal.score.bonus, threshold: signal.threshold, price: signal.price };
       const notActed = (why: string) => ports.journal.log("signal", `Signal ${label}: not acted — ${why}`, { ...signalData, acted: false, skip_reason: why });
       const now = ports.now();
-      // Re-read per signal: an emergency stop may set the lock while this cycle runs.
+      // Re-read per signal: an emergency stop may set the lock, and Redis may go away,
+      // while this cycle runs.
       const lock = await ports.lock.current();
       if (lock) { notActed(`lockfile set (${lock.reason})`); continue; }
+      const nowBlocked = ports.openingBlocked?.() ?? null;
+      if (nowBlocked) { notActed(`no new positions: ${nowBlocked}`); continue; }
       if (signal.excluded) { notActed(signal.excluded); continue; }
       const coin = coins.find((c) => c.symbol === signal.symbol);
       if (coin?.simulated && exchange.name !== "paper") { notActed("prices are simulated"); continue; }

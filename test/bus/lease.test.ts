@@ -126,6 +126,21 @@ describe("lease", () => {
     expect(await raw.get(LEASE_KEY)).toBe("owner-a");
   }, 20_000);
 
+  test("confirmed only while Redis answers: unconfirmed from the first failed renewal, while the TTL still holds it", async () => {
+    const bus = await openBus();
+    const holder = await lease(bus, "owner-a", { ttlMs: 5000, renewEveryMs: 200 });
+    expect(holder.lease.isConfirmed()).toBe(true);
+    await server.kill("SIGKILL");
+    await waitFor("the first failed renewal", () => !holder.lease.isConfirmed(), 3000, 5);
+    // Still held by its TTL (a successor cannot take it yet), but no longer confirmed.
+    expect(holder.lease.isHeld()).toBe(true);
+    expect(holder.events).toEqual(["acquired"]);
+    await server.restart();
+    // The restarted Redis lost the key: the holder finds it gone and wins it again; confirmed once more.
+    await waitFor("Redis to confirm the lease again", () => holder.lease.isConfirmed(), 10_000);
+    expect(holder.events.at(-1)).toBe("acquired");
+  }, 20_000);
+
   test("options that cannot give a safe lease are refused", async () => {
     const bus = await openBus();
     const base = { owner: "x", ttlMs: 1000, renewEveryMs: 200 };
@@ -199,11 +214,11 @@ describe("two-process failover", () => {
     const lastActOfA = Math.max(...a.times("ACT"));
     const firstActOfB = Math.min(...b.times("ACT"));
     const bAcquiredAt = b.times("ACQUIRED")[0]!;
+    // The order of events, not a duration: B acquired only after A was killed and acted
+    // only after A's last act (the wait above bounds how long that may take).
+    expect(bAcquiredAt).toBeGreaterThan(killedAt);
     expect(firstActOfB).toBeGreaterThan(lastActOfA);
     expect(bAcquiredAt).toBeGreaterThan(lastActOfA);
-    // Lease bound: A's key expires at most TTL after A's last renewal (before the kill); B polls
-    // every POLL ms. The 2 s allowance is for process scheduling on a busy machine only.
-    expect(bAcquiredAt - killedAt).toBeLessThanOrEqual(TTL + POLL + 2000);
     expect(await raw.get(LEASE_KEY)).toBe("proc-b");
 
     // Graceful handover back: a new A waits, B releases on SIGTERM, A takes over after B's last act.

@@ -198,3 +198,14 @@ describe("closes that fail", () => {
     expect(summary.actions).toEqual(["FAILED to close BTCUSDT: injected close failure for BTCUSDT (the closing duty keeps trying)"]);
   });
 });
+
+describe("opening blocked mid-cycle", () => {
+  test("Redis lost after the first order: the next signal in the same cycle is not ordered", async () => {
+    const exchange = new ScriptedExchange();
+    const h = makePorts(exchange, { mode: "dry-run", max_positions: 3 }, [coin("BTCUSDT", 90, 0), coin("ETHUSDT", 80, 0)]);
+    h.ports.openingBlocked = () => (exchange.orders.length >= 1 ? "Redis unreachable: cannot confirm this is the only trader" : null);
+    await runCycle(h.ports, freshCycleMemory());
+    expect(exchange.orders.map((o) => o.symbol)).toEqual(["BTCUSDT"]);
+    expect(h.journal.of("signal").at(-1)).toContain("ETHUSDT 80 + 0 = 80 (threshold 45): not acted — no new positions: Redis unreachable");
+  });
+});
