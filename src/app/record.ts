@@ -11,12 +11,24 @@ import type { RecordView } from "../web/deps.ts";
 const log = logger("record");
 
 export function journalFor(store: TraderStore, onWrite: () => void = () => {}): TraderJournal {
+  // A failing disk fails every write: say it once, then count, and say when it works again.
+  let failing: { first: string; count: number } | null = null;
   const safely = (what: string, write: () => void) => {
     try {
       write();
+      if (failing) {
+        log.warn(`recording works again after ${failing.count} failed write(s) (first: ${failing.first})`);
+        failing = null;
+      }
       onWrite();
     } catch (error) {
-      log.error(`could not record ${what}: ${(error as Error).message}`);
+      const message = `could not record ${what}: ${(error as Error).message}`;
+      if (failing) {
+        failing.count += 1;
+        return;
+      }
+      failing = { first: message, count: 1 };
+      log.error(`${message} (further failures are counted, not repeated)`);
     }
   };
   return {

@@ -20,7 +20,7 @@ import { PaperExchange } from "../exchange/paper-exchange.ts";
 import type { Exchange } from "../exchange/types.ts";
 import { logger } from "../log.ts";
 import type { Settings } from "../settings.ts";
-import { clearLock, readLock, readTraderState, writeLock, writeTraderState } from "../store/state-files.ts";
+import { clearLock, readLock, readTraderState, setStateAsideAsStopped, writeLock, writeTraderState } from "../store/state-files.ts";
 import { openStore } from "../store/trader-store.ts";
 import { TraderController } from "../trader/controller.ts";
 import type { RecordView } from "../web/deps.ts";
@@ -95,6 +95,7 @@ export async function startTrader(settings: Settings, dataDir: string, market: M
       },
       save: async ({ running, live_confirmed_at, last_exchange, coinex_starting_balance, baselines, closing_duty }) =>
         void (await writeTraderState(dataDir, { running, live_confirmed_at, last_exchange, coinex_starting_balance, baselines, closing_duty })),
+      setAsideOff: () => setStateAsideAsStopped(dataDir),
     },
     lockFile: {
       read: async () => {

@@ -140,6 +140,8 @@ export interface PaperExchangeOptions {
 export class PaperExchange implements Exchange {
   readonly name = "paper" as const;
   private state: PaperState;
+  /** True while the state in memory holds a change the disk refused (see commit). */
+  private unsaved = false;
   private readonly priceOf: (symbol: string) => number | undefined;
   private readonly statePath: string;
   private readonly takerFeeRate: number;
@@ -238,6 +240,7 @@ export class PaperExchange implements Exchange {
   }
 
   async getBalance(): Promise<Balance> {
+    this.retryUnsavedSave();
     this.settleAll();
     let margin = 0;
     let unrealized = 0;
@@ -379,7 +382,7 @@ export class PaperExchange implements Exchange {
     this.commit((next) => {
       finishPosition(next, settlement, closed);
       rememberOrder(next, { ...result, close: { funding: position.funding, pnl: settlement.pnl } });
-    });
+    }, "apply-in-memory");
     log.info("paper position closed", { symbol, side: position.side, size: position.size, exit_price: closed.exit_price, pnl: settlement.pnl });
     return { order: result, exit_price: settlement.exit_price, close_fee: settlement.close_fee, funding: position.funding, pnl: settlement.pnl };
   }
@@ -470,7 +473,7 @@ export class PaperExchange implements Exchange {
         if (!target) return;
         target.funding += amount;
         target.last_funding_at = boundary;
-      });
+      }, "apply-in-memory");
       log.info("paper funding", { symbol, side: position.side, rate, mark, amount, at: new Date(boundary).toISOString() });
       this.events.emit({ type: "funding", symbol, amount, rate, at: boundary });
       const after = this.position(symbol);
@@ -507,18 +510,47 @@ export class PaperExchange implements Exchange {
         : settleClose(position, takerFill(exitSide(position.side), trigger.price, this.slippage), this.takerFeeRate);
     const at = this.now();
     const closed = closedRow(position, settlement, trigger.kind, at);
-    this.commit((next) => finishPosition(next, settlement, closed));
+    this.commit((next) => finishPosition(next, settlement, closed), "apply-in-memory");
     log.info(`paper ${trigger.kind.replace("_", "-")}`, { symbol: position.symbol, side: position.side, trigger: trigger.price, exit_price: closed.exit_price, pnl: closed.realized_pnl });
     // A copy: a listener that edits its event must not edit the account.
     this.events.emit({ type: trigger.kind, symbol: position.symbol, closed: { ...closed }, at });
   }
 
   /** Applies `change` to a copy, saves it, and only then makes it the current state. */
-  private commit(change: (next: PaperState) => void): void {
+  /**
+   * Applies `change` to a copy, saves it, and only then makes it the current
+   * state. A change that only reduces risk (a close, a triggered stop, a
+   * liquidation, funding) is applied even when the disk refuses the file: a
+   * failing disk must never keep a position open. It is then saved with the
+   * next change that can be written (or by `retryUnsavedSave`), and said once
+   * in the log; a restart before that would reload the last saved account.
+   */
+  private commit(change: (next: PaperState) => void, whenDiskFails: "refuse" | "apply-in-memory" = "refuse"): void {
     const next = structuredClone(this.state);
     change(next);
-    savePaperState(this.statePath, next);
+    try {
+      savePaperState(this.statePath, next);
+      if (this.unsaved) log.info(`paper account saved again to ${this.statePath}`);
+      this.unsaved = false;
+    } catch (error) {
+      if (whenDiskFails === "refuse") throw error;
+      if (!this.unsaved) log.error(`could not save the paper account (${(error as Error).message}); the close takes effect in memory and is saved once the disk allows`);
+      this.unsaved = true;
+    }
     this.state = next;
+  }
+
+  /** Saves a state that a failing disk left only in memory; true when the file is up to date. */
+  retryUnsavedSave(): boolean {
+    if (!this.unsaved) return true;
+    try {
+      savePaperState(this.statePath, this.state);
+      this.unsaved = false;
+      log.info(`paper account saved again to ${this.statePath}`);
+    } catch {
+      // Still failing: said once already; the next change or call tries again.
+    }
+    return !this.unsaved;
   }
 
   private position(symbol: string): PaperPosition | undefined {

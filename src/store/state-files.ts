@@ -14,12 +14,18 @@
  * running (never turn on what may have been off). Each comes with a message saying
  * which file is damaged and what to do.
  */
-import { unlink, open } from "node:fs/promises";
+import { open, rename, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { isErrnoCode, readJsonFile, writeFileAtomic } from "../util/atomic-file.ts";
 
 export const TRADER_STATE_FILE = "trader_state.json";
+/**
+ * Where trader_state.json is moved when the trader was stopped but the OFF could
+ * not be written (a full disk): a rename needs no space, and a restart then
+ * finds no state file and comes up OFF, with the rest of the state read from here.
+ */
+export const STOPPED_STATE_FILE = "trader_state.stopped.json";
 export const LOCK_FILE = "live-trader-lock.json";
 
 const ModeSchema = z.enum(["live", "dry-run", "paused"]);
@@ -75,7 +81,14 @@ export interface TraderState extends TraderStateExtras {
 export async function readTraderState(dataDir: string): Promise<TraderState> {
   const path = join(dataDir, TRADER_STATE_FILE);
   const read = await readJsonFile(path);
-  if (!read.ok && read.reason === "missing") return { running: false, mode: null, updated_at: null, error: null, ...NO_EXTRAS };
+  if (!read.ok && read.reason === "missing") {
+    const aside = await readJsonFile(join(dataDir, STOPPED_STATE_FILE));
+    if (aside.ok) {
+      const parsed = TraderStateFileSchema.safeParse(aside.value);
+      if (parsed.success) return { ...extrasOf(parsed.data), running: false, mode: null, updated_at: null, error: null };
+    }
+    return { running: false, mode: null, updated_at: null, error: null, ...NO_EXTRAS };
+  }
   const offBecause = (problem: string): TraderState => ({
     ...NO_EXTRAS,
     running: false,
@@ -88,16 +101,37 @@ export async function readTraderState(dataDir: string): Promise<TraderState> {
   if (!parsed.success) return offBecause(`${path} is corrupt (${issueList(parsed.error)})`);
   const { running, mode, updated_at } = parsed.data;
   return {
-    live_confirmed_at: parsed.data.live_confirmed_at ?? null,
-    last_exchange: parsed.data.last_exchange ?? "paper",
-    coinex_starting_balance: parsed.data.coinex_starting_balance ?? null,
-    baselines: parsed.data.baselines ?? {},
-    closing_duty: parsed.data.closing_duty ?? [],
+    ...extrasOf(parsed.data),
     running,
     mode: mode ?? null,
     updated_at: updated_at === undefined ? null : isoOrAsWritten(updated_at),
     error: null,
   };
+}
+
+function extrasOf(data: z.infer<typeof TraderStateFileSchema>): TraderStateExtras {
+  return {
+    live_confirmed_at: data.live_confirmed_at ?? null,
+    last_exchange: data.last_exchange ?? "paper",
+    coinex_starting_balance: data.coinex_starting_balance ?? null,
+    baselines: data.baselines ?? {},
+    closing_duty: data.closing_duty ?? [],
+  };
+}
+
+/**
+ * The trader was stopped but trader_state.json could not be rewritten: move it
+ * aside (a rename needs no free space), so a restart comes up OFF. The next
+ * successful write puts a fresh file back and removes the moved one.
+ */
+export async function setStateAsideAsStopped(dataDir: string): Promise<void> {
+  try {
+    await rename(join(dataDir, TRADER_STATE_FILE), join(dataDir, STOPPED_STATE_FILE));
+  } catch (error) {
+    // No file, or a directory in its place: both already read as OFF.
+    if (isErrnoCode(error, "ENOENT") || isErrnoCode(error, "EISDIR") || isErrnoCode(error, "ENOTDIR")) return;
+    throw new Error(`could not move ${TRADER_STATE_FILE} aside to mark the trader OFF: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 export async function writeTraderState(
@@ -117,6 +151,7 @@ export async function writeTraderState(
   const file = { running: state.running, ...(state.mode === undefined ? {} : { mode: state.mode }), ...extras, updated_at };
   TraderStateFileSchema.parse(file);
   await writeFileAtomic(join(dataDir, TRADER_STATE_FILE), JSON.stringify(file, null, 2) + "\n");
+  await rm(join(dataDir, STOPPED_STATE_FILE), { force: true }).catch(() => undefined);
   return { running: state.running, mode: state.mode ?? null, updated_at, error: null, ...extras };
 }
 

@@ -57,7 +57,12 @@ export interface ControllerDeps {
     read(): Promise<TraderConfig>;
     update(patch: TraderConfigPatch, origin: Origin): Promise<ConfigUpdateResult>;
   };
-  state: { load(): Promise<PersistedTraderState>; save(state: PersistedTraderState): Promise<void> };
+  state: {
+    load(): Promise<PersistedTraderState>;
+    save(state: PersistedTraderState): Promise<void>;
+    /** When saving OFF failed: make a restart come up OFF anyway (e.g. move the file aside, which needs no space). */
+    setAsideOff?(): Promise<void>;
+  };
   /** live-trader-lock.json; `read` fails safe (a damaged file reads as a lock). */
   lockFile: LockFilePort;
   journal: TraderJournal;
@@ -187,6 +192,8 @@ export class TraderController {
     if (this.accountTimer) clearInterval(this.accountTimer);
     this.accountTimer = null;
     this.duty.stop();
+    if (this.stateRetry) clearTimeout(this.stateRetry);
+    this.stateRetry = null;
     await this.cycleInFlight?.catch(() => undefined);
   }
 
@@ -253,11 +260,8 @@ export class TraderController {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.notify("status");
-    try {
-      await this.deps.state.save(this.state);
-    } catch (error) {
-      return this.record(origin, "stop", { ok: false, message: `Trader OFF now, but trader_state.json could not be written (${errorText(error)}): fix the disk, or it may come back ON after a restart` });
-    }
+    const failure = await this.saveOff();
+    if (failure) return this.record(origin, "stop", { ok: false, message: `Trader OFF now, but trader_state.json could not be written (${failure}); a restart comes up OFF and the write is retried` });
     return this.record(origin, "stop", { ok: true, message: "Trader OFF: no more cycles (open positions stay open)" });
   }
 
@@ -361,7 +365,10 @@ export class TraderController {
       closeOptions: { origin, retryDelayMs: this.deps.closeRetryDelayMs },
       mustClose: (exchange, position, why, error) => this.duty.add(exchange.name, position.symbol, why, error),
       writeLock: () => this.lock.set({ reason, source: "emergency_stop" }),
-      saveOff: () => this.deps.state.save(this.state),
+      saveOff: async () => {
+        const failure = await this.saveOff();
+        if (failure) throw new Error(`${failure} (a restart comes up OFF; the write is retried)`);
+      },
       pauseConfig: async () => {
         const result = await this.deps.config.update({ mode: "paused" }, origin);
         if (!result.ok) throw new Error(result.error);
@@ -661,6 +668,43 @@ export class TraderController {
     this.state = { ...this.state, live_confirmed_at: null };
     this.notify("status");
     await this.deps.state.save(this.state);
+  }
+
+  /**
+   * Saves an OFF that already took effect in memory. If the disk refuses, a
+   * restart must still come up OFF (the state port moves the file aside) and
+   * the write is retried with back-off until it succeeds. Returns the error, or null.
+   */
+  private async saveOff(): Promise<string | null> {
+    try {
+      await this.deps.state.save(this.state);
+      return null;
+    } catch (error) {
+      const message = errorText(error);
+      try {
+        await this.deps.state.setAsideOff?.();
+      } catch (aside) {
+        this.deps.journal.log("error", `Could not mark the trader OFF on disk either: ${errorText(aside)}`);
+      }
+      this.retryStateSave(1000);
+      return message;
+    }
+  }
+
+  private stateRetry: ReturnType<typeof setTimeout> | null = null;
+
+  private retryStateSave(delayMs: number): void {
+    if (this.stateRetry) return;
+    this.stateRetry = setTimeout(async () => {
+      this.stateRetry = null;
+      try {
+        await this.deps.state.save(this.state);
+        this.deps.journal.log("control", "trader_state.json written again after a failed write", { action: "save-state", ok: true, result: "saved" }, "system");
+      } catch {
+        this.retryStateSave(Math.min(delayMs * 2, 60_000));
+      }
+    }, delayMs);
+    (this.stateRetry as { unref?: () => void }).unref?.();
   }
 
   private async saveState(next: PersistedTraderState): Promise<void> {

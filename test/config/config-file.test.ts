@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigFile, ConfigFileError } from "../../src/config/config-file.ts";
 import { setQuiet } from "../../src/log.ts";
@@ -312,3 +312,32 @@ describe("ConfigFile.watch", () => {
     expect(config.events.length).toBe(1);
   });
 });
+
+describe("ConfigFile saves atomically", () => {
+  test("a reader in another process, reading all through 300 saves, never sees a partial file", async () => {
+    const dir = makeTempDir("config-atomic");
+    const path = join(dir, "trader_config.json");
+    const stopFile = join(dir, "stop");
+    const file = new ConfigFile(path);
+    await file.load();
+    const reader = Bun.spawn([process.execPath, join(import.meta.dir, "fixtures/torn-reader.ts"), path, stopFile], { stdout: "pipe", stderr: "inherit" });
+    const output = new Response(reader.stdout).text();
+    // Start saving once the reader runs, so the saves overlap its reads.
+    await waitForFile(`${stopFile}.ready`);
+    for (let i = 0; i < 300; i++) {
+      // Alternating lengths: a torn write would leave a truncated or empty file between them.
+      const result = await file.update({ coin_blacklist: i % 2 === 0 ? ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT"] : [], max_leverage: 1 + (i % 50) }, "api");
+      expect(result.ok).toBe(true);
+    }
+    writeFileSync(stopFile, "");
+    await reader.exited;
+    const report = JSON.parse((await output).trim().split("\n").at(-1) ?? "{}") as { reads: number; torn: number; example: string };
+    expect(report.reads).toBeGreaterThan(300);
+    expect(report).toMatchObject({ torn: 0, example: "" });
+  }, 30_000);
+});
+
+async function waitForFile(path: string): Promise<void> {
+  for (let i = 0; i < 1000 && !existsSync(path); i++) await Bun.sleep(10);
+  if (!existsSync(path)) throw new Error(`${path} never appeared`);
+}

@@ -9,6 +9,7 @@ import { ExchangeError, type OrderRequest } from "../../src/exchange/types.ts";
 import { setQuiet } from "../../src/log.ts";
 import { type FakeCoinex, type FakeCoinexOptions, startFakeCoinex } from "../helpers/fake-coinex.ts";
 export { rejection } from "../helpers/rejection.ts";
+export { captureLogs } from "../helpers/capture-logs.ts";
 
 setQuiet(true);
 
@@ -31,22 +32,6 @@ export function order(overrides: Partial<OrderRequest> = {}): OrderRequest {
 }
 
 
-/** Runs `fn` with logging on and returns what it wrote to stderr, one entry per line. */
-export async function captureLogs<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-  const lines: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split("\n").filter(Boolean));
-    return true;
-  }) as typeof process.stderr.write;
-  setQuiet(false);
-  try {
-    return { result: await fn(), lines };
-  } finally {
-    process.stderr.write = write;
-    setQuiet(true);
-  }
-}
 
 /** A finished-position row as CoinEx sends it (strings for decimals), for injected answers. */
 export function finishedRow(overrides: Record<string, unknown> = {}): Record<string, unknown> {

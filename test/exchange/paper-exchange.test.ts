@@ -400,3 +400,35 @@ describe("reload (a standby trader taking over the same data dir)", () => {
     expect(await standby.getBalance()).toEqual(await holder.getBalance());
   });
 });
+
+test("a failing disk never keeps a paper position open: the close takes effect and is saved once the disk allows; an open is refused", async () => {
+  const { mkdtempSync, mkdirSync, rmSync, readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "paper-disk-"));
+  const statePath = join(dir, "paper.json");
+  const prices = new Map([["SOLUSDT", 100], ["ETHUSDT", 3000]]);
+  const ex = new PaperExchange({ priceOf: (s) => prices.get(s), statePath, now: () => 1_700_000_000_000 });
+  await ex.placeMarketOrder({ symbol: "SOLUSDT", side: "buy", amount: 10, leverage: 10, client_id: "open-1" });
+  // The disk refuses every save: a directory stands where the state file was.
+  rmSync(statePath);
+  mkdirSync(statePath);
+  const refused = await rejectionOf(ex.placeMarketOrder({ symbol: "ETHUSDT", side: "buy", amount: 1, leverage: 10, client_id: "open-2" }));
+  expect(refused).toContain(statePath);
+  const close = await ex.closePosition("SOLUSDT", "close-1");
+  expect(close.exit_price).toBeGreaterThan(0);
+  expect(await ex.getPositions()).toEqual([]);
+  rmSync(statePath, { recursive: true });
+  await ex.getBalance(); // the disk allows again: the account is written as it is in memory
+  expect(JSON.parse(readFileSync(statePath, "utf8")).positions).toEqual([]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function rejectionOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected the call to fail");
+}

@@ -3,10 +3,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   LOCK_FILE,
+  STOPPED_STATE_FILE,
   TRADER_STATE_FILE,
   clearLock,
   readLock,
   readTraderState,
+  setStateAsideAsStopped,
   writeLock,
   writeTraderState,
 } from "../../src/store/state-files.ts";
@@ -127,4 +129,24 @@ describe("trader_state.json", () => {
       expect(state.error).toContain("treating the trader as OFF");
     });
   }
+});
+
+describe("trader_state.json set aside when OFF cannot be written", () => {
+  test("the moved file makes a restart come up OFF with the rest of the state; the next write puts it back", async () => {
+    const dataDir = makeTempDir("state");
+    const baselines = { paper: { equity: 9000, at: 5 } };
+    await writeTraderState(dataDir, { running: true, baselines });
+    await setStateAsideAsStopped(dataDir);
+    expect(existsSync(join(dataDir, TRADER_STATE_FILE))).toBe(false);
+    expect(await readTraderState(dataDir)).toMatchObject({ running: false, baselines, error: null });
+    await writeTraderState(dataDir, { running: false, baselines });
+    expect(existsSync(join(dataDir, STOPPED_STATE_FILE))).toBe(false);
+    expect(await readTraderState(dataDir)).toMatchObject({ running: false, baselines });
+  });
+
+  test("nothing to move (no file, or a directory in its place) is not an error: both read as OFF", async () => {
+    const dataDir = makeTempDir("state");
+    await setStateAsideAsStopped(dataDir);
+    expect((await readTraderState(dataDir)).running).toBe(false);
+  });
 });
