@@ -1,6 +1,6 @@
 /**
  * Command-line entry: `serve` (the default) starts the server, `ta` computes
- * TA for a candle file. `--help` and `--version` answer without starting anything.
+ * TA for a candle file, `backtest` replays recorded candles through the trader. `--help` and `--version` answer without starting anything.
  */
 import { HELP, parseSettings, SettingsError } from "./settings.ts";
 import { VERSION } from "./version.ts";
@@ -18,6 +18,10 @@ async function main(argv: string[]): Promise<number> {
   if (first === "ta") {
     const { runTaCommand } = await import("./cli/ta-command.ts");
     return runTaCommand(rest);
+  }
+  if (first === "backtest") {
+    const { runBacktestCommand } = await import("./cli/backtest-command.ts");
+    return runBacktestCommand(rest);
   }
   const serveArgs = first === "serve" ? rest : argv;
   let settings;

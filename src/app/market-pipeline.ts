@@ -15,7 +15,7 @@ import { TIMEFRAME_MS, type Candle, type CandleUpdate, type Timeframe } from "..
 import type { MarketFeed } from "../market/market-feed.ts";
 import type { MarketSourceStatus } from "../market/source.ts";
 import { CoinAnalyzer, type CoinSnapshot } from "../scanner/analyzer.ts";
-import { compositeScore } from "../scanner/composite.ts";
+import { scoredCoin } from "../scanner/scored-coin.ts";
 import { logger } from "../log.ts";
 import type { TaResult } from "../ta/result.ts";
 import type { ScoredCoin } from "../trader/signals.ts";
@@ -120,17 +120,8 @@ export class MarketPipeline implements MarketView {
     for (const symbol of this.symbolList) {
       const decided = this.decisions.get(symbol)?.snapshot();
       if (!decided) continue;
-      const score = compositeScore(decided.score, decided.ta, config.use_ta_signals);
       const mark = this.lastClosed.get(symbol);
-      out.push({
-        symbol,
-        price: this.coin(symbol)?.price ?? decided.price,
-        long: { base: score.long.base, bonus: score.long.bonus, total: score.long.total },
-        short: { base: score.short.base, bonus: score.short.bonus, total: score.short.total },
-        simulated,
-        closed_at: mark?.closed_at ?? null,
-        received_at: mark?.received_at ?? null,
-      });
+      out.push(scoredCoin(decided, config, { price: this.coin(symbol)?.price ?? decided.price, closed_at: mark?.closed_at ?? null, received_at: mark?.received_at ?? null, simulated }));
     }
     return out;
   }

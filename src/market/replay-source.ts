@@ -49,23 +49,31 @@ export interface ReplaySourceOptions {
 const FIVE_MIN = TIMEFRAME_MS["5m"];
 const HIGHER: readonly ("1h" | "4h")[] = ["1h", "4h"];
 
-/** Reads and checks one recorded candle file; `timeframe` is the spacing its times must respect. */
-export function readCandleFile(path: string, timeframe: Timeframe): Candle[] {
+/**
+ * Reads and checks one recorded candle file (JSON, or gzip-compressed JSON when
+ * the name ends in .gz); `timeframe` is the spacing its times must respect.
+ * Errors name the file and the candle's index and line (the shared format has
+ * one candle per line after the opening bracket, so candle i is on line i + 2).
+ * Gaps are allowed here: the caller reports them.
+ */
+export function readCandleFile(path: string, timeframe: Timeframe, label = "replay"): Candle[] {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, "utf8"));
+    const bytes = readFileSync(path);
+    data = JSON.parse(path.endsWith(".gz") ? new TextDecoder().decode(Bun.gunzipSync(bytes)) : bytes.toString("utf8"));
   } catch (error) {
-    throw new Error(`replay: cannot read ${path}: ${(error as Error).message}`);
+    throw new Error(`${label}: cannot read ${path}: ${(error as Error).message}`);
   }
-  if (!Array.isArray(data)) throw new Error(`replay: ${path} must hold a JSON array of {t,o,h,l,c,v}`);
-  if (data.length === 0) throw new Error(`replay: ${path} holds no candles`);
+  if (!Array.isArray(data)) throw new Error(`${label}: ${path} must hold a JSON array of {t,o,h,l,c,v}`);
+  if (data.length === 0) throw new Error(`${label}: ${path} holds no candles`);
   const size = TIMEFRAME_MS[timeframe];
-  const candles = data.map((item, index) => checkCandle(item, `replay: ${path}[${index}]`));
+  const at = (index: number) => `${label}: ${path}[${index}] (line ${index + 2})`;
+  const candles = data.map((item, index) => checkCandle(item, at(index)));
   candles.forEach((candle, index) => {
-    if (candle.t % size !== 0) throw new Error(`replay: ${path}[${index}] t=${candle.t} is not on a ${timeframe} boundary`);
+    if (candle.t % size !== 0) throw new Error(`${at(index)} t=${candle.t} is not on a ${timeframe} boundary`);
     const previous = candles[index - 1];
     if (previous && candle.t <= previous.t) {
-      throw new Error(`replay: ${path}[${index}] t=${candle.t} is not after the previous candle (t=${previous.t})`);
+      throw new Error(`${at(index)} t=${candle.t} is not after the previous candle (t=${previous.t})`);
     }
   });
   return candles;

@@ -308,6 +308,7 @@ async function openPosition(
   ports.journal.tradeOpened(message, {
     symbol: signal.symbol, side: signal.side, size: filled.amount, entry_price: filled.price, fee: filled.fee,
     margin, leverage, client_id: clientId, reason: label, exchange: exchange.name, mode: config.mode, at,
+    signal: { base: signal.score.base, bonus: signal.score.bonus, total: signal.score.total, threshold: signal.threshold },
   });
   ports.emit({ type: "trade_open", at, symbol: signal.symbol, message, data: { side: signal.side, amount: filled.amount, price: filled.price, leverage, margin, fee: filled.fee } });
   return { duplicate: false, position };

@@ -49,6 +49,8 @@ export interface TraderJournal {
     exchange: string;
     mode: TraderMode;
     at: number;
+    /** The score that opened it: whether the TA bonus decided it (base alone below the threshold). */
+    signal?: { base: number; bonus: number; total: number; threshold: number };
   }): void;
   tradeClosed(message: string, entry: {
     symbol: string;

@@ -9,17 +9,31 @@ export function formatPrice(value: number): string {
   if (!Number.isFinite(value)) return "—";
   const abs = Math.abs(value);
   const decimals = abs >= 1000 ? 2 : abs >= 100 ? 2 : abs >= 1 ? 4 : abs >= 0.01 ? 5 : 7;
-  return value.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  return grouped(value, decimals);
 }
 
 /** USDT amounts: two decimals with thousands separators. */
 export function formatUsd(value: number): string {
   if (!Number.isFinite(value)) return "—";
-  return value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return grouped(value, 2);
 }
 
 /** Signed USDT amount (P&L): always shows + or −. */
 export function formatSignedUsd(value: number): string {
   if (!Number.isFinite(value)) return "—";
   return `${value > 0 ? "+" : value < 0 ? "−" : ""}${formatUsd(Math.abs(value))}`;
+}
+
+/**
+ * `value` with `decimals` decimals and thousands separators, as en-US
+ * toLocaleString writes it (1,234.50; -0.01), without going through ICU:
+ * toLocaleString cost a backtest 15 % of its time in log lines alone.
+ */
+function grouped(value: number, decimals: number): string {
+  const fixed = Math.abs(value).toFixed(decimals);
+  const point = fixed.indexOf(".");
+  const whole = point < 0 ? fixed : fixed.slice(0, point);
+  const rest = point < 0 ? "" : fixed.slice(point);
+  const negative = value < 0 && /[1-9]/.test(fixed);
+  return (negative ? "-" : "") + whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + rest;
 }
