@@ -5,6 +5,7 @@
  */
 import type { Settings } from "../settings.ts";
 import { createApp } from "../web/app.ts";
+import { missingHostAnswer } from "../web/security/host-check.ts";
 import type { WebDeps } from "../web/deps.ts";
 
 export interface ServedDashboard {
@@ -13,9 +14,25 @@ export interface ServedDashboard {
   stop(): void;
 }
 
+/**
+ * Seconds a connection may stay silent, also while its answer is being
+ * prepared. Bun's default (10 s) cut slow controls off with an empty reply;
+ * a control now answers by CONTROL_DEADLINE_MS (8 s, "still running" if it
+ * has not finished), so this covers that deadline and page renders with
+ * margin. Bun's ceiling is 255.
+ */
+export const IDLE_TIMEOUT_SECONDS = 30;
+
 export function serveDashboard(settings: Settings, deps: WebDeps): ServedDashboard {
   const web = createApp(deps);
-  const server = Bun.serve({ port: settings.port, hostname: settings.host, fetch: web.app.fetch, websocket: web.websocket });
+  const server = Bun.serve({
+    port: settings.port,
+    hostname: settings.host,
+    idleTimeout: IDLE_TIMEOUT_SECONDS,
+    // A request without a usable Host (HTTP/1.0) is answered here: no route could parse its URL.
+    fetch: (request, bunServer) => missingHostAnswer(request) ?? web.app.fetch(request, bunServer),
+    websocket: web.websocket,
+  });
   return {
     url: urlOf(settings.host, server.port ?? settings.port),
     port: server.port ?? settings.port,

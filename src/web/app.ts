@@ -3,9 +3,14 @@
  * (/trader) and its form posts, the JSON API (/api/trader, from api/), the
  * WebSocket (/ws), /health, /login and the static assets.
  *
- * Middleware order: secure headers → loopback Host guard (without a token) →
- * body limit → same-origin check on every mutation → auth → (in a read-only
- * `web` instance) refusal of every control → routes.
+ * Middleware order: non-Error throws made Errors (for onError) → secure
+ * headers → loopback Host guard (without a token) → the peer's address noted
+ * (for the login throttle) → the body read whole within the limit (413, or
+ * 400 when it breaks off) → same-origin check on every mutation → auth → (in
+ * a read-only `web` instance) refusal of every control → routes. Errors no
+ * route answered get their message (JSON, a flash or a short page), never a
+ * stack. Controls still running after CONTROL_DEADLINE_MS answer 202 and
+ * finish in the background (control-deadline.ts).
  *
  * Live updates use htmx 2 with the htmx-ext-ws extension (both installed):
  * its messages are applied as out-of-band swaps by element id, so a push is
@@ -15,17 +20,18 @@
  *
  * @example
  *   const { app, websocket, hub } = createApp(deps);
- *   const server = Bun.serve({ fetch: app.fetch, websocket, port, hostname });
+ *   const server = Bun.serve({ fetch: app.fetch, websocket, port, hostname }); // see src/app/web-server.ts
  *   // on shutdown: hub.close(); server.stop();
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 import { createBunWebSocket } from "hono/bun";
 import type { ServerWebSocket } from "bun";
 import type { UpgradeWebSocket } from "hono/ws";
 import { logger } from "../log.ts";
 import { traderApi } from "./api/trader-api.ts";
 import { loadAssets } from "./assets.ts";
+import { CONTROL_DEADLINE_MS } from "./control-deadline.ts";
 import type { WebDeps } from "./deps.ts";
 import { LiveHub, type HubOptions } from "./live/hub.ts";
 import { Dashboard } from "./render/dashboard.tsx";
@@ -35,14 +41,18 @@ import { loginRoutes } from "./routes/login.tsx";
 import { staticRoutes } from "./routes/static-assets.ts";
 import { traderForms } from "./routes/trader-forms.tsx";
 import { requireAuth } from "./security/auth.ts";
+import { readBodyWithin } from "./security/body-limit.ts";
+import { rememberClientAddress } from "./security/client-address.ts";
 import { dashboardSecureHeaders, noStoreByDefault } from "./security/headers.ts";
 import { loopbackHostOnly } from "./security/host-check.ts";
+import { LoginThrottle } from "./security/login-throttle.ts";
 import { refuseControls } from "./security/read-only.ts";
 import { sameOriginMutations } from "./security/same-origin.ts";
 import { SessionStore } from "./security/sessions.ts";
 import type { PageShell } from "../../views/pages.tsx";
 
 export { checkBindSafety } from "./security/bind-safety.ts";
+export { CONTROL_DEADLINE_MS } from "./control-deadline.ts";
 
 const log = logger("web");
 
@@ -52,6 +62,10 @@ export interface CreateAppOptions {
   /** Push coalescing (defaults: at most one push per 250 ms, 10 ms settle). */
   live?: Pick<HubOptions, "minIntervalMs" | "settleMs">;
   sessions?: SessionStore;
+  /** Failed-login throttle (default: 10 failures per address per minute, then 1 s per attempt). */
+  loginThrottle?: LoginThrottle;
+  /** Controls still running after this many ms answer 202 "still running" (default CONTROL_DEADLINE_MS, 8 s). */
+  controlDeadlineMs?: number;
 }
 
 export interface DashboardApp {
@@ -86,30 +100,47 @@ export function createApp(deps: WebDeps, options: CreateAppOptions = {}): Dashbo
   const { upgradeWebSocket, websocket } = createBunWebSocket();
 
   const app = new Hono();
+  // Hono hands only Error objects to onError; anything else thrown is wrapped so it gets the same answer.
+  app.use("*", async (_c, next) => {
+    try {
+      await next();
+    } catch (error) {
+      throw error instanceof Error ? error : new Error(errorMessage(error));
+    }
+  });
   app.use("*", dashboardSecureHeaders());
   app.use("*", noStoreByDefault());
   app.use("*", loopbackHostOnly(token === null));
-  app.use("*", bodyLimit({ maxSize: BODY_LIMIT_BYTES, onError: (c) => c.json({ error: `request body larger than ${BODY_LIMIT_BYTES / 1024} KB` }, 413) }));
+  app.use("*", rememberClientAddress());
+  app.use("*", readBodyWithin(BODY_LIMIT_BYTES));
   app.use("*", sameOriginMutations());
   app.use("*", requireAuth({ token, sessions }));
   if (deps.readOnly) app.use("*", refuseControls(deps.readOnly));
 
   app.get("/health", (c) => c.json(deps.health()));
   app.route("/", staticRoutes(assets));
-  app.route("/", loginRoutes(token, sessions, shell));
+  app.route("/", loginRoutes(token, sessions, shell, options.loginThrottle ?? new LoginThrottle()));
   app.get("/", (c) => c.html(dashboard.scannerPage()));
   app.get("/trader", (c) => c.html(dashboard.traderPage()));
-  app.route("/trader", traderForms(deps, dashboard, shell));
-  app.route("/api/trader", traderApi(deps));
+  const controlDeadlineMs = options.controlDeadlineMs ?? CONTROL_DEADLINE_MS;
+  app.route("/trader", traderForms(deps, dashboard, shell, { controlDeadlineMs }));
+  app.route("/api/trader", traderApi(deps, { controlDeadlineMs }));
   app.route("/", liveRoutes(live, upgradeWebSocket as UpgradeWebSocket<ServerWebSocket<unknown>>));
 
   app.notFound((c) =>
     c.req.path.startsWith("/api/") ? c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404) : c.text(`Not found: ${c.req.path}`, 404),
   );
+  // Anything a route did not turn into an answer itself (a disk fault such as a
+  // directory where the lockfile should be, a view that throws): the error's own
+  // message, in the form the caller reads, never a stack. Logged with the route.
   app.onError((error, c) => {
-    log.error(`${c.req.method} ${c.req.path} failed`, { error: error.message });
-    if (c.req.path.startsWith("/api/") || c.req.path === "/ws") return c.json({ error: `internal error: ${error.message}` }, 500);
-    return c.html(`<!doctype html><title>Error</title><p>Something went wrong: ${escapeHtml(error.message)}</p><p><a href="/trader">Back</a></p>`, 500);
+    const status = error instanceof HTTPException ? error.status : 500;
+    const message = errorMessage(error);
+    const text = `${c.req.method} ${c.req.path} failed: ${message}`;
+    log.error(text);
+    if (c.req.path.startsWith("/api/") || c.req.path === "/ws") return c.json({ error: text }, status);
+    if (c.req.header("hx-request") === "true") return c.html(`<p class="flash error">${escapeHtml(text)}</p>`, status);
+    return c.html(`<!doctype html><title>Error</title><p>${escapeHtml(text)}</p><p><a href="/trader">Back to the trader page</a></p>`, status);
   });
 
   return {
@@ -124,4 +155,18 @@ export function createApp(deps: WebDeps, options: CreateAppOptions = {}): Dashbo
     },
     dashboard,
   };
+}
+
+/** An error's own message, one line, without a stack; something to say even when it has none. */
+function errorMessage(error: unknown): string {
+  const raw = error instanceof Error ? error.message : typeof error === "string" ? error : (() => {
+    try {
+      return JSON.stringify(error) ?? String(error);
+    } catch {
+      return String(error);
+    }
+  })();
+  const line = raw.split("\n")[0]?.trim() ?? "";
+  const name = error instanceof Error && error.name && error.name !== "Error" ? `${error.name}: ` : "";
+  return line.length > 0 ? `${name}${line.slice(0, 500)}` : `${name || "unexpected error"} (no message)`;
 }

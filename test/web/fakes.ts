@@ -191,10 +191,11 @@ export interface FakeWorld {
   lock: { value: LockInfo | null };
 }
 
-export function makeWorld(options: { token?: string | null; host?: string } = {}): FakeWorld {
+export function makeWorld(options: { token?: string | null; host?: string; config?: MemoryConfig; readOnly?: string } = {}): FakeWorld {
   const market = new FakeMarket();
   const record = new MemoryRecord();
-  const config = new MemoryConfig();
+  /** A subclass may keep the config somewhere real (the fuzz test: a real trader_config.json). */
+  const config = options.config ?? new MemoryConfig();
   const exchange = Object.assign(new ScriptedExchange(), { startingBalance: 10000 });
   for (const symbol of SYMBOLS) exchange.prices[symbol] = market.coin(symbol)?.price ?? 100;
   const lock = { value: null as LockInfo | null };
@@ -228,6 +229,7 @@ export function makeWorld(options: { token?: string | null; host?: string } = {}
     health: () => ({ ok: true, version: "test" }),
     security: { dashboardToken: options.token ?? null, host: options.host ?? "127.0.0.1" },
     version: "test",
+    ...(options.readOnly ? { readOnly: options.readOnly } : {}),
   };
   return { deps, controller, market, record, config, exchange, lock };
 }

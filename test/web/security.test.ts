@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { setQuiet } from "../../src/log.ts";
 import { checkBindSafety, createApp, type DashboardApp } from "../../src/web/app.ts";
+import { LoginThrottle } from "../../src/web/security/login-throttle.ts";
 import { SessionStore } from "../../src/web/security/sessions.ts";
 import { makeWorld } from "./fakes.ts";
 import { postForm, postJson, SAME_ORIGIN } from "./helpers.ts";
@@ -108,14 +109,17 @@ describe("auth with DASHBOARD_TOKEN", () => {
     expect(res.headers.get("location")).toBe("/");
   });
 
-  test("repeated wrong tokens are throttled, even the right one, until the window passes", async () => {
+  test("repeated wrong tokens are throttled (429), the right one still gets in, and the window passes", async () => {
     let now = 1_000_000;
-    const sessions = new SessionStore({ now: () => now, maxFailures: 3, failureWindowMs: 60_000 });
-    const { app } = setup(TOKEN, sessions);
+    const loginThrottle = new LoginThrottle({ now: () => now, maxFailures: 3, windowMs: 60_000, delayMs: 1 });
+    const created = createApp(makeWorld({ token: TOKEN }).deps, { loginThrottle });
+    opened.push(created);
+    const { app } = created;
     for (let i = 0; i < 3; i++) expect((await login(app, "wrong")).status).toBe(401);
-    expect((await login(app)).status).toBe(429);
-    now += 60_001;
+    expect((await login(app, "wrong")).status).toBe(429);
     expect((await login(app)).status).toBe(303);
+    now += 60_001;
+    expect((await login(app, "wrong")).status).toBe(401);
   });
 
   test("htmx requests without a session are told to go to the login page", async () => {
@@ -123,6 +127,7 @@ describe("auth with DASHBOARD_TOKEN", () => {
     const res = await postForm(app, "/trader/control", { action: "start" }, { htmx: true });
     expect(res.status).toBe(401);
     expect(res.headers.get("hx-redirect")).toStartWith("/login");
+    expect(await res.text()).toContain("authentication required"); // a 4xx always says why
   });
 });
 

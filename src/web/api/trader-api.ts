@@ -7,6 +7,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { TRADER_MODES, TraderConfigPatchSchema } from "../../config/schema.ts";
+import { CONTROL_DEADLINE_MS, stillRunning, withinDeadline } from "../control-deadline.ts";
 import type { WebDeps } from "../deps.ts";
 import { parseJsonBody, validate } from "./validation.ts";
 
@@ -30,6 +31,9 @@ const ControlBodySchema = z
 
 const ModeBodySchema = z.object({ mode: z.enum(TRADER_MODES), confirm: z.string().optional() }).strict();
 
+/** close-all takes no parameters; a body, when sent, must be `{}` (see parseJsonBody's "optional"). */
+const CloseAllSchema = z.object({}).strict();
+
 const ClosePositionSchema = z.object({ symbol: z.string().regex(/^[A-Z0-9]{1,20}USDT$/, "must be a symbol such as BTCUSDT") }).strict();
 
 const LogsQuerySchema = z
@@ -39,9 +43,27 @@ const LogsQuerySchema = z
   })
   .strict();
 
-export function traderApi(deps: WebDeps): Hono {
+/** What each control is called in a "still running" answer. */
+const ACTION_NAMES: Record<z.infer<typeof ControlBodySchema>["action"], string> = {
+  start: "Start",
+  stop: "Stop",
+  pause: "Pause",
+  "emergency-stop": "Emergency stop",
+  "clear-lockfile": "Clear lockfile",
+  "run-cycle": "Run cycle",
+  "reset-baseline": "Reset baseline",
+  "cancel-closing": "Stop retrying",
+};
+
+export interface TraderApiOptions {
+  /** Controls still running after this answer 202 and finish in the background (see control-deadline.ts). */
+  controlDeadlineMs?: number;
+}
+
+export function traderApi(deps: WebDeps, options: TraderApiOptions = {}): Hono {
   const api = new Hono();
   const { controller } = deps;
+  const deadlineMs = options.controlDeadlineMs ?? CONTROL_DEADLINE_MS;
 
   api.get("/status", (c) => c.json(controller.status()));
 
@@ -50,6 +72,8 @@ export function traderApi(deps: WebDeps): Hono {
     if (!body.ok) return body.response;
     const { confirm, ...patch } = body.value;
     const result = await controller.updateConfig(patch, "api", confirm);
+    // A disk fault (the file could not be written) is not the caller's mistake: 500, naming the file.
+    if (!result.ok && result.storage) return c.json({ error: result.error }, 500);
     if (!result.ok) return c.json({ error: result.error, issues: result.issues }, 400);
     // Settings that are valid but probably a mistake (a take-profit below the fees) ride in a header,
     // so the answer stays the config in force.
@@ -68,25 +92,29 @@ export function traderApi(deps: WebDeps): Hono {
     const body = await parseJsonBody(c, ControlBodySchema);
     if (!body.ok) return body.response;
     const action = body.value.action;
-    const result =
-      action === "start" ? await controller.start("api")
-      : action === "stop" ? await controller.stop("api")
-      : action === "pause" ? await controller.pause("api")
-      : action === "emergency-stop" ? await controller.emergencyStop("api")
-      : action === "clear-lockfile" ? await controller.clearLock("api")
-      : action === "reset-baseline" ? await controller.resetBaseline("api")
-      : action === "cancel-closing" ? await controller.cancelClosing(body.value.symbol ?? "", "api")
-      : await controller.runCycleNow("api");
-    // An emergency stop with a failed close is reported, not hidden: 502 so scripts notice.
-    return c.json({ action, ...result, status: controller.status() }, result.ok || action === "run-cycle" ? 200 : 502);
+    const run = () =>
+      action === "start" ? controller.start("api")
+      : action === "stop" ? controller.stop("api")
+      : action === "pause" ? controller.pause("api")
+      : action === "emergency-stop" ? controller.emergencyStop("api")
+      : action === "clear-lockfile" ? controller.clearLock("api")
+      : action === "reset-baseline" ? controller.resetBaseline("api")
+      : action === "cancel-closing" ? controller.cancelClosing(body.value.symbol ?? "", "api")
+      : controller.runCycleNow("api");
+    const outcome = await withinDeadline(ACTION_NAMES[action], run, deadlineMs);
+    if (!outcome.done) return c.json({ action, ok: true, accepted: true, message: stillRunning(ACTION_NAMES[action]), status: controller.status() }, 202);
+    const result = outcome.value;
+    return c.json({ action, ...result, status: controller.status() }, result.ok || action === "run-cycle" ? 200 : failureStatus(action));
   });
 
   api.post("/close-position", async (c) => {
     const body = await parseJsonBody(c, ClosePositionSchema);
     if (!body.ok) return body.response;
+    const what = `Close ${body.value.symbol}`;
     try {
-      const result = await controller.closePosition(body.value.symbol, "api");
-      const { status, ...rest } = result;
+      const outcome = await withinDeadline(what, () => controller.closePosition(body.value.symbol, "api"), deadlineMs);
+      if (!outcome.done) return c.json({ ok: true, accepted: true, message: stillRunning(what) }, 202);
+      const { status, ...rest } = outcome.value;
       return c.json(rest, status as 200 | 404 | 502);
     } catch (error) {
       return c.json({ ok: false, message: `exchange error: ${(error as Error).message}` }, 502);
@@ -94,9 +122,12 @@ export function traderApi(deps: WebDeps): Hono {
   });
 
   api.post("/close-all", async (c) => {
+    const body = await parseJsonBody(c, CloseAllSchema, "optional");
+    if (!body.ok) return body.response;
     try {
-      const result = await controller.closeAllPositions("api");
-      return c.json(result, result.ok ? 200 : 502);
+      const outcome = await withinDeadline("Close all", () => controller.closeAllPositions("api"), deadlineMs);
+      if (!outcome.done) return c.json({ ok: true, accepted: true, message: stillRunning("Close all") }, 202);
+      return c.json(outcome.value, outcome.value.ok ? 200 : 502);
     } catch (error) {
       return c.json({ ok: false, message: `exchange error: ${(error as Error).message}` }, 502);
     }
@@ -109,4 +140,18 @@ export function traderApi(deps: WebDeps): Hono {
   });
 
   return api;
+}
+
+/**
+ * The status of a control the controller refused or could not complete:
+ * - cancel-closing: 404, there is no close of that symbol being retried;
+ * - stop / pause: 500, their only failure is trader_state.json or the config
+ *   file not being written (a disk fault, not the caller's mistake);
+ * - the rest (emergency stop with a failed close or step, reset-baseline
+ *   when the balance cannot be read): 502, so scripts notice.
+ */
+function failureStatus(action: z.infer<typeof ControlBodySchema>["action"]): 404 | 500 | 502 {
+  if (action === "cancel-closing") return 404;
+  if (action === "stop" || action === "pause") return 500;
+  return 502;
 }

@@ -32,6 +32,11 @@ export function liveRoutes(hub: LiveHub, upgradeWebSocket: UpgradeWebSocket<Serv
       if ((c.req.header("upgrade") ?? "").toLowerCase() !== "websocket") {
         return c.json({ error: "GET /ws is a WebSocket: connect with a WebSocket client (Upgrade: websocket)" }, 426);
       }
+      const handshake = handshakeProblem(c.req.header("sec-websocket-key"), c.req.header("sec-websocket-version"));
+      if (handshake) {
+        if (handshake.status === 426) c.header("Sec-WebSocket-Version", "13");
+        return c.json({ error: handshake.error }, handshake.status);
+      }
       return next();
     },
     upgradeWebSocket((c) => {
@@ -50,6 +55,22 @@ export function liveRoutes(hub: LiveHub, upgradeWebSocket: UpgradeWebSocket<Serv
         // Clients have nothing to say; incoming messages are ignored.
       };
     }),
+    // Reached only when Bun refused the upgrade although the headers above looked right.
+    (c) => c.json({ error: "WebSocket handshake refused: the upgrade request is not valid (check Connection: Upgrade, Sec-WebSocket-Key and Sec-WebSocket-Version: 13)" }, 400),
   );
   return routes;
+}
+
+/**
+ * What is wrong with a WebSocket handshake's headers (RFC 6455 §4.2.1), or
+ * null. Without this, Bun's refused upgrade fell through to a 404 (no key) or
+ * to Bun's own bodiless 426 (no version).
+ */
+export function handshakeProblem(key: string | undefined, version: string | undefined): { status: 400 | 426; error: string } | null {
+  if (key === undefined || key.trim() === "") return { status: 400, error: "WebSocket handshake without a Sec-WebSocket-Key header: a WebSocket client sends one (16 random bytes, base64)" };
+  if (!/^[A-Za-z0-9+/]{22}==$/.test(key.trim())) return { status: 400, error: "Sec-WebSocket-Key must be 16 bytes in base64 (24 characters ending in ==)" };
+  if (version?.trim() !== "13") {
+    return { status: 426, error: `Sec-WebSocket-Version ${version === undefined ? "missing" : JSON.stringify(version.slice(0, 20))}: this server speaks WebSocket version 13` };
+  }
+  return null;
 }

@@ -12,6 +12,7 @@ import { Hono, type Context } from "hono";
 import { TRADER_MODES, type TraderConfig, type TraderMode } from "../../config/schema.ts";
 import { logger } from "../../log.ts";
 import type { ActionResult } from "../../trader/controller.ts";
+import { CONTROL_DEADLINE_MS, stillRunning, withinDeadline } from "../control-deadline.ts";
 import type { WebDeps } from "../deps.ts";
 import { parseConfigForm } from "../forms/parse-config-form.ts";
 import { TRADER_FRAGMENT_IDS, type Dashboard, type PageOverrides } from "../render/dashboard.tsx";
@@ -24,15 +25,19 @@ import { field, isHtmx, readForm, type FormFields } from "./form-body.ts";
 const log = logger("web");
 
 
-export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShell): Hono {
+/** A result, possibly "accepted": the call was still running at the deadline and goes on in the background. */
+type FormResult = ActionResult & { accepted?: true };
+
+export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShell, options: { controlDeadlineMs?: number } = {}): Hono {
   const forms = new Hono();
   const { controller } = deps;
+  const deadlineMs = options.controlDeadlineMs ?? CONTROL_DEADLINE_MS;
 
   /** The answer to a page action (see the module comment). */
-  function answer(c: Context, before: number, result: ActionResult, overrides: PageOverrides = {}, failStatus: 422 | 502 = 422): Response {
+  function answer(c: Context, before: number, result: FormResult, overrides: PageOverrides = {}, failStatus: 422 | 500 | 502 = 422): Response {
     dashboard.forgetStatus();
     const flash = toHtml(<FlashMessage ok={result.ok} message={result.message} />);
-    const status = result.ok ? 200 : failStatus;
+    const status = result.accepted ? 202 : result.ok ? 200 : failStatus;
     if (isHtmx(c)) {
       // The flash line is the main content (swapped into #flash, which no push replaces);
       // fragments ride along as out-of-band swaps, overrides carrying the version they replace.
@@ -42,14 +47,20 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
       const pinned = keys.map((key) => dashboard.pinVersion(TRADER_FRAGMENT_IDS[key], overrides[key] ?? ""));
       return c.html([flash, ...changed, ...pinned].join(""), status);
     }
-    if (result.ok && Object.keys(overrides).length === 0) return c.redirect("/trader", 303);
+    // "Still running" must be seen: the page with the flash, not a redirect that would drop it.
+    if (result.ok && !result.accepted && Object.keys(overrides).length === 0) return c.redirect("/trader", 303);
     return c.html(dashboard.traderPage(overrides, flash), status);
   }
 
-  /** Runs a controller call; an exception (exchange down) becomes a failed result, never a 500 page. */
-  async function attempt(what: string, call: () => Promise<ActionResult>): Promise<ActionResult> {
+  /**
+   * Runs a controller call; an exception (exchange down) becomes a failed
+   * result, never a 500 page; a call still running at the deadline becomes
+   * an accepted result ("still running") and finishes in the background.
+   */
+  async function attempt(what: string, call: () => Promise<ActionResult>): Promise<FormResult> {
     try {
-      return await call();
+      const outcome = await withinDeadline(what, call, deadlineMs);
+      return outcome.done ? outcome.value : { ok: true, accepted: true, message: stillRunning(what) };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log.warn(`${what} failed`, { error: message });
@@ -59,7 +70,7 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
 
   async function withForm(c: Context, handle: (fields: FormFields) => Promise<Response>): Promise<Response> {
     const form = await readForm(c);
-    if (!form.ok) return c.text(form.error, 415);
+    if (!form.ok) return c.text(form.error, form.status);
     return handle(form.fields);
   }
 
@@ -71,7 +82,7 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
     withForm(c, async (fields) => {
       const action = field(fields, "action");
       const before = dashboard.cache.version();
-      let result: ActionResult;
+      let result: FormResult;
       if (action === "start") result = await attempt("Start", () => controller.start("page"));
       else if (action === "stop") result = await attempt("Stop", () => controller.stop("page"));
       else if (action === "run-cycle") result = await attempt("Run cycle", () => controller.runCycleNow("page"));
@@ -154,6 +165,8 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
         return answer(c, before, result, { config: toHtml(<ConfigForm config={current} notice={result.message} />) });
       }
       const update = await controller.updateConfig(parsed.patch, "page");
+      // The disk refused the file: its message already says "Config not saved: …" and names the file.
+      if (!update.ok && update.storage) return answer(c, before, { ok: false, message: update.error }, {}, 500);
       if (!update.ok) {
         const issues: Record<string, string> = {};
         for (const issue of update.issues) issues[issue.path] ??= issue.message;
@@ -181,6 +194,7 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
       const next = state === "on" ? (current.includes(symbol) ? current : [...current, symbol]) : current.filter((s) => s !== symbol);
       if (next === current) return answer(c, before, { ok: true, message: `${symbol} already on the ${list}` });
       const update = await controller.updateConfig({ [key]: next }, "page");
+      if (!update.ok && update.storage) return answer(c, before, { ok: false, message: update.error }, {}, 500);
       return answer(c, before, update.ok
         ? { ok: true, message: `${symbol} ${state === "on" ? "added to" : "removed from"} the ${list}` }
         : { ok: false, message: `Coin list not saved: ${update.error}` });

@@ -25,3 +25,21 @@ export function loopbackHostOnly(enabled: boolean): MiddlewareHandler {
     return next();
   };
 }
+
+/**
+ * The answer to a request whose URL Bun could not make absolute: an HTTP/1.0
+ * request without a Host header (HTTP/1.1 ones Bun refuses itself) reaches
+ * fetch with a bare path such as "/health", on which every URL parse fails.
+ * 400 saying so, instead of a 500 "Invalid URL". Null when the URL is fine.
+ */
+export function missingHostAnswer(request: Request): Response | null {
+  if (URL.canParse(request.url)) return null;
+  const host = request.headers.get("host");
+  const error = host === null || host.trim() === ""
+    ? "the request has no Host header: send Host: <name>[:port] (HTTP/1.0 clients too)"
+    : `the Host header ${JSON.stringify(host.slice(0, 100))} is not a valid host name`;
+  const path = request.url.split("?")[0] ?? "";
+  const headers = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
+  if (path.startsWith("/api/") || path === "/ws") return Response.json({ error }, { status: 400, headers });
+  return new Response(`Bad request: ${error}\n`, { status: 400, headers: { ...headers, "content-type": "text/plain; charset=utf-8" } });
+}

@@ -28,7 +28,7 @@
  * Expiry is checked against each instance's own clock, so clock skew between
  * instances lengthens or shortens a session by that skew.
  *
- * Failed logins are throttled per instance so the token cannot be guessed quickly.
+ * Failed logins are throttled per client address by login-throttle.ts, not here.
  */
 import { createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import { logger } from "../../log.ts";
@@ -63,9 +63,6 @@ export interface SessionOptions {
   /** Revoked (logged-out) sessions remembered until they expire; bounds memory. */
   maxRevoked?: number;
   now?: () => number;
-  /** Failed logins allowed per window before answering 429. */
-  maxFailures?: number;
-  failureWindowMs?: number;
 }
 
 let derivedCache: { secret: string; key: Buffer } | null = null;
@@ -90,11 +87,8 @@ export class SessionStore {
   private readonly revoked = new Map<string, number>();
   /** After an overflow of `revoked`: every session expiring at or before this is refused here. */
   private revokedThrough = 0;
-  private failures: number[] = [];
   private readonly maxRevoked: number;
   private readonly now: () => number;
-  private readonly maxFailures: number;
-  private readonly failureWindowMs: number;
 
   constructor(options: SessionOptions = {}) {
     if (options.secret !== undefined && options.secret.length === 0) {
@@ -103,8 +97,6 @@ export class SessionStore {
     this.ttlMs = positiveInteger(options.ttlMs ?? 12 * 60 * 60 * 1000, "ttlMs");
     this.maxRevoked = positiveInteger(options.maxRevoked ?? 10_000, "maxRevoked");
     this.now = options.now ?? Date.now;
-    this.maxFailures = options.maxFailures ?? 10;
-    this.failureWindowMs = options.failureWindowMs ?? 60_000;
     this.key = options.secret === undefined ? randomBytes(32) : deriveKey(options.secret);
   }
 
@@ -125,17 +117,6 @@ export class SessionStore {
     // /logout cannot fill the set and push real revocations out.
     const parsed = this.verify(token);
     if (parsed !== null) this.revoke(parsed);
-  }
-
-  /** True when too many logins failed recently: refuse before even comparing. */
-  throttled(): boolean {
-    const since = this.now() - this.failureWindowMs;
-    this.failures = this.failures.filter((t) => t > since);
-    return this.failures.length >= this.maxFailures;
-  }
-
-  recordFailure(): void {
-    this.failures.push(this.now());
   }
 
   private mac(payload: string): string {
