@@ -21,7 +21,8 @@ import { startLocalMarket } from "./market-parts.ts";
 import { publishing } from "./market-lease.ts";
 import type { MarketPipeline } from "./market-pipeline.ts";
 import { holdRoleLease } from "./role-lease.ts";
-import { urlOf } from "./web-server.ts";
+import { IDLE_TIMEOUT_SECONDS, urlOf } from "./web-server.ts";
+import { missingHostAnswer } from "../web/security/host-check.ts";
 
 const log = logger("server");
 const CONFIG_POLL_MS = 5000;
@@ -74,7 +75,12 @@ export async function startTaRole(settings: Settings): Promise<RunningTa> {
     c.json(healthBody({ role: "ta", started, bus, market: market?.status() ?? null, leases: { [keys.leaseTa]: lease.isHeld() } })),
   );
   app.notFound((c) => c.json({ error: "this is a ta process: it serves /health only (dashboards run in the web and trader roles)" }, 404));
-  const server = Bun.serve({ port: settings.port, hostname: settings.host, fetch: app.fetch });
+  const server = Bun.serve({
+    port: settings.port,
+    hostname: settings.host,
+    idleTimeout: IDLE_TIMEOUT_SECONDS,
+    fetch: (request) => missingHostAnswer(request) ?? app.fetch(request),
+  });
   const url = urlOf(settings.host, server.port ?? settings.port);
   log.info(`ta: /health on ${url}; ${lease.isHeld() ? "holding" : "waiting for"} ${keys.leaseTa}`);
 

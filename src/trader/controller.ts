@@ -110,6 +110,8 @@ export interface ActionResult {
   ok: boolean;
   message: string;
   data?: unknown;
+  /** The action was refused because a file could not be written (a disk fault, not the caller's mistake). */
+  storage?: true;
 }
 
 export class TraderController {
@@ -267,14 +269,14 @@ export class TraderController {
 
   async pause(origin: Origin): Promise<ActionResult> {
     const result = await this.updateConfig({ mode: "paused" }, origin);
-    return this.record(origin, "pause", result.ok ? { ok: true, message: "Mode set to paused" } : { ok: false, message: result.error });
+    return this.record(origin, "pause", result.ok ? { ok: true, message: "Mode set to paused" } : { ok: false, message: result.error, ...(result.storage ? { storage: true as const } : {}) });
   }
 
   async setMode(mode: TraderMode, confirm: string | undefined, origin: Origin): Promise<ActionResult> {
     const result = await this.updateConfig({ mode }, origin, confirm);
     return result.ok
       ? { ok: true, message: `Mode set to ${mode}` }
-      : { ok: false, message: result.error };
+      : { ok: false, message: result.error, ...(result.storage ? { storage: true as const } : {}) };
   }
 
   /**
@@ -435,7 +437,12 @@ export class TraderController {
 
   async closePosition(symbol: string, origin: Origin): Promise<ActionResult & { status: number }> {
     const exchange = this.displayExchange();
-    const positions = await exchange.getPositions();
+    let positions: Position[];
+    try {
+      positions = await exchange.getPositions();
+    } catch (error) {
+      return { ...this.record(origin, "close-position", { ok: false, message: `Could not close ${symbol}: the ${exchange.name} positions could not be read (${errorText(error)})` }), status: 502 };
+    }
     const position = positions.find((p) => p.symbol === symbol);
     if (!position) {
       const result = this.record(origin, "close-position", { ok: false, message: `No open position for ${symbol} on ${exchange.name}` });
@@ -453,7 +460,12 @@ export class TraderController {
 
   async closeAllPositions(origin: Origin): Promise<ActionResult> {
     const exchange = this.displayExchange();
-    const positions = await exchange.getPositions();
+    let positions: Position[];
+    try {
+      positions = await exchange.getPositions();
+    } catch (error) {
+      return this.record(origin, "close-all", { ok: false, message: `Close all failed: the ${exchange.name} positions could not be read (${errorText(error)})` });
+    }
     const reason = `close all by owner (${origin})`;
     const outcomes = await closeAll(exchange, positions, reason, this.closePorts(), { origin, retryDelayMs: this.deps.closeRetryDelayMs });
     for (const outcome of outcomes) if (!outcome.ok) this.duty.add(exchange.name, outcome.symbol, reason, outcome.error ?? "unknown error");

@@ -50,6 +50,12 @@ describe("a directory where trader_config.json should be", () => {
     expectNoStack(JSON.stringify(res.body));
   });
 
+  test("POST /api/trader/mode is 500 too: a mode change that cannot be written is a disk fault", async () => {
+    const answer = await server.post("/api/trader/mode", { mode: "dry-run" });
+    expect(answer.status).toBe(500);
+    expect(answer.body.message).toContain(server.configPath);
+  });
+
   test("the page's config form answers a flash naming the file, said once", async () => {
     const res = await form(server, "/trader/config", "max_leverage=4", true);
     expect(res.status).toBe(500);

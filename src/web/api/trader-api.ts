@@ -85,7 +85,8 @@ export function traderApi(deps: WebDeps, options: TraderApiOptions = {}): Hono {
     const body = await parseJsonBody(c, ModeBodySchema);
     if (!body.ok) return body.response;
     const result = await controller.setMode(body.value.mode, body.value.confirm, "api");
-    return c.json(result, result.ok ? 200 : 400);
+    // A refusal is the caller's to fix (400); a file that could not be written is not (500).
+    return c.json(result, result.ok ? 200 : result.storage ? 500 : 400);
   });
 
   api.post("/control", async (c) => {
