@@ -204,12 +204,13 @@ describe("controls", () => {
     expect(world.exchange.positions.length).toBe(0);
   });
 
-  test("a failing exchange turns into a message, not a crash", async () => {
+  test("a failing exchange turns into a message, not a crash, and the activity log says so", async () => {
     const { app, world } = await setup();
     world.exchange.failNext = 10;
     const res = await postForm(app, "/trader/close-position", { symbol: "BTCUSDT" }, { htmx: true });
     expect(res.status).toBe(502);
-    expect(await res.text()).toStartWith('<p class="flash error">Close BTCUSDT failed: injected failure');
+    expect(await res.text()).toStartWith('<p class="flash error">Could not close BTCUSDT: the paper positions could not be read (injected failure in getPositions)');
+    expect(world.record.entries.at(-1)?.message).toBe("close-position: Could not close BTCUSDT: the paper positions could not be read (injected failure in getPositions)");
   });
 
   test("Clear removes the lockfile", async () => {
