@@ -64,6 +64,11 @@ export interface BacktestOptions {
   takerFeeRate?: number;
   /** Called now and then with steps done and total (a progress bar). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Give the event loop a turn after this many ms of work (a run started from
+   * the dashboard must not block the live loops); default never (the CLI).
+   */
+  yieldEveryMs?: number;
   /** Sees every candle the engine reveals, with the clock at that moment (tests prove nothing comes early). */
   onReveal?: (symbol: string, timeframe: Timeframe, candle: Candle, clock: number) => void;
 }
@@ -175,6 +180,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRun
   let cycles = 0;
   let candles = 0;
   let step = 0;
+  let workedSince = performance.now();
 for (let t = data.first; t <= tradeTo; t += FIVE, step++) {
     clock = t;
     const here = coins.filter((coin) => coin.series.five[coin.next]?.t === t);
@@ -197,6 +203,10 @@ for (let t = data.first; t <= tradeTo; t += FIVE, step++) {
     }
     if (trading && clock % HOUR === 0) equity.push({ t: clock, equity: (await paper.getBalance()).equity });
     if (options.onProgress && step % 2000 === 0) options.onProgress(step, totalSteps);
+    if (options.yieldEveryMs !== undefined && performance.now() - workedSince >= options.yieldEveryMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      workedSince = performance.now();
+    }
   }
   // The end: whatever is open closes at the last close.
   // Record what the exchange closed on its own since the last cycle, then close the rest.

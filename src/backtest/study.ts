@@ -25,6 +25,8 @@ export interface StudyOptions {
   /** 1–90: the final share of the period reported separately. */
   holdoutPct?: number | null;
   startingBalance?: number;
+  /** See BacktestOptions.yieldEveryMs. */
+  yieldEveryMs?: number;
   onProgress?: (label: string, done: number, total: number) => void;
 }
 
@@ -80,6 +82,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
         from: options.from,
         to: options.to,
         startingBalance: options.startingBalance,
+        yieldEveryMs: options.yieldEveryMs,
         onProgress: (done, total) => options.onProgress?.(label, done, total),
       }),
     );
