@@ -92,8 +92,16 @@ export class EmaRibbon implements StreamingIndicator<number, RibbonValues> {
   /** Fan-out 0–100, see the module comment. */
   spread(timeframe: Timeframe): number {
     if (!this.ema89.isStable || !(this.lastClose > 0)) return 0;
-    const values = [this.ema8.raw, this.ema13.raw, this.ema21.raw, this.ema34.raw, this.ema55.raw, this.ema89.raw];
-    const pct = (100 * (Math.max(...values) - Math.min(...values))) / this.lastClose;
+    // No array and no spread call: this runs for every coin at every scan.
+    const a = this.ema8.raw;
+    const b = this.ema13.raw;
+    const c = this.ema21.raw;
+    const d = this.ema34.raw;
+    const e = this.ema55.raw;
+    const f = this.ema89.raw;
+    const high = Math.max(a, b, c, d, e, f);
+    const low = Math.min(a, b, c, d, e, f);
+    const pct = (100 * (high - low)) / this.lastClose;
     return Math.min(100, (100 * pct) / spreadCapPct(timeframe));
   }
 }
