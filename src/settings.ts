@@ -21,6 +21,7 @@
  * |                     | COINEX_ACCESS_ID / COINEX_SECRET_KEY | (none) |
  * |                     | CYCLE_INTERVAL_MS        | (none: scan_interval_minutes) |
  * |                     | CLOSE_RETRY_DELAY_MS     | 1000 (first wait between close retries) |
+ * | --backtest-data     | BACKTEST_DATA            | (none: the shipped sample only) |
  * |                     | SIM_TICK_MS              | 1000                  |
  * |                     | LEASE_TTL_MS             | 15000 (role leases in Redis) |
  */
@@ -44,6 +45,8 @@ const SettingsSchema = z.object({
   cycleIntervalMs: z.coerce.number().int().min(100).nullable(),
   /** First wait between close retries (then 2×, 3×); the closing duty starts at 5× this and doubles. */
   closeRetryDelayMs: z.coerce.number().int().min(1).max(60_000),
+  /** Folders of recorded candles the dashboard's backtests may use (besides the shipped sample). */
+  backtestData: z.array(z.string().min(1)),
   simTickMs: z.coerce.number().int().min(10),
   /** How long a role lease (lease:ta, lease:trader:…) outlives its holder: a standby takes over within about this long. */
   leaseTtlMs: z.coerce.number().int().min(1000).max(300_000),
@@ -63,6 +66,7 @@ const FLAGS: Record<string, keyof Settings> = {
   "--symbols": "symbols",
   "--replay-dir": "replayDir",
   "--paper-balance": "paperStartingBalance",
+  "--backtest-data": "backtestData",
 };
 
 export class SettingsError extends Error {}
@@ -85,6 +89,7 @@ export function parseSettings(args: string[], env: Record<string, string | undef
     dashboardToken: env.DASHBOARD_TOKEN || null,
     cycleIntervalMs: env.CYCLE_INTERVAL_MS || null,
     closeRetryDelayMs: env.CLOSE_RETRY_DELAY_MS ?? 1000,
+    backtestData: env.BACKTEST_DATA ? splitList(env.BACKTEST_DATA) : [],
     simTickMs: env.SIM_TICK_MS ?? 1000,
     leaseTtlMs: env.LEASE_TTL_MS ?? 15_000,
   };
@@ -95,7 +100,7 @@ export function parseSettings(args: string[], env: Record<string, string | undef
     if (!key) throw new SettingsError(`unknown option ${flag} (see --help)`);
     const value = inline ?? args[++i];
     if (value === undefined) throw new SettingsError(`option ${flag} needs a value`);
-    raw[key] = key === "symbols" ? splitSymbols(value) : value;
+    raw[key] = key === "symbols" ? splitSymbols(value) : key === "backtestData" ? splitList(value) : value;
   }
   const parsed = SettingsSchema.safeParse(raw);
   if (!parsed.success) {
@@ -105,6 +110,10 @@ export function parseSettings(args: string[], env: Record<string, string | undef
     throw new SettingsError(`${flag}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+function splitList(text: string): string[] {
+  return text.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
 function splitSymbols(text: string): string[] {
@@ -132,6 +141,7 @@ Options (env in parentheses):
   --symbols A,B       override the 29-coin list (SYMBOLS)
   --replay-dir DIR    recorded candles for --market replay (REPLAY_DIR)
   --paper-balance N   paper account starting balance in USDT (PAPER_STARTING_BALANCE, 10000)
+  --backtest-data D,E folders of recorded candles for the dashboard's backtests (BACKTEST_DATA)
 Environment only: DASHBOARD_TOKEN, COINEX_ACCESS_ID, COINEX_SECRET_KEY, BINANCE_BASE_URL,
   COINEX_BASE_URL, CYCLE_INTERVAL_MS (override the scan interval), CLOSE_RETRY_DELAY_MS, SIM_TICK_MS, LOG_LEVEL,
   LEASE_TTL_MS (15000: a standby ta/trader takes over within about this long).

@@ -23,6 +23,7 @@ import type { Settings } from "../settings.ts";
 import { parseSettings } from "../settings.ts";
 import type { TraderController } from "../trader/controller.ts";
 import { VERSION } from "../version.ts";
+import { BacktestRuns, dataSetsFrom } from "./backtest-runs.ts";
 import { healthBody } from "./health.ts";
 import { startBusMarket, startLocalMarket } from "./market-parts.ts";
 import type { MarketPipeline } from "./market-pipeline.ts";
@@ -64,7 +65,9 @@ export async function startServer(input: Partial<Settings> = {}): Promise<Runnin
   const taLease: RoleLease | null =
     settings.role === "all" ? await publishMarketWhileHeld(bus, market, settings, () => trader.currentConfig().use_ta_signals) : null;
 
+  const backtests = new BacktestRuns({ dataDir, dataSets: dataSetsFrom(settings.backtestData), currentConfig: () => trader.currentConfig() });
   const web = serveDashboard(settings, {
+    backtests,
     controller: trader.controller,
     market,
     record: trader.record,
@@ -91,6 +94,8 @@ export async function startServer(input: Partial<Settings> = {}): Promise<Runnin
     bus,
     stop: async () => {
       web.stop();
+      await backtests.settled().catch(() => undefined);
+      backtests.close();
       await trader.stop();
       await taLease?.release();
       market.stop();

@@ -3,6 +3,7 @@
  * every action goes through the one TraderController, every reading through
  * these views. It never talks to an exchange itself.
  */
+import type { BacktestRuns } from "../app/backtest-runs.ts";
 import type { MarketSourceStatus } from "../market/source.ts";
 import type { CoinSnapshot } from "../scanner/analyzer.ts";
 import type { TraderController } from "../trader/controller.ts";
@@ -74,7 +75,12 @@ export type TraderPort = Pick<
   | "cancelClosing"
 >;
 
+/** Backtests run from the dashboard (src/app/backtest-runs.ts); absent in a `web` instance. */
+export type BacktestsPort = Pick<BacktestRuns, "sets" | "start" | "list" | "get" | "file" | "onChange">;
+
 export interface WebDeps {
+  /** Absent where this process runs no backtests (a read-only `web` instance). */
+  backtests?: BacktestsPort;
   controller: TraderPort;
   /**
    * Set in a `web` instance: every control is refused with this message (503),
