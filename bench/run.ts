@@ -10,17 +10,19 @@
  *   http  http.status, http.trader_page                (bench/http.ts)
  *   ws    ws.fanout                                    (bench/ws-fanout.ts)
  *   rss   rss.steady                                   (bench/rss.ts)
+ *   backtest backtest.run                             (bench/backtest.ts; reads ../shared/data)
  *
  * The server under test always runs as its own process on 127.0.0.1; a group
  * that fails prints {"name":"<group>.error","error":…} and the run exits 1.
  */
+import { benchBacktest } from "./backtest.ts";
 import { benchHttp } from "./http.ts";
 import type { LoadTool } from "./http-load.ts";
 import { benchRss } from "./rss.ts";
 import { benchTa } from "./ta.ts";
 import { benchWsFanout } from "./ws-fanout.ts";
 
-const GROUPS = ["ta", "http", "ws", "rss"] as const;
+const GROUPS = ["ta", "http", "ws", "rss", "backtest"] as const;
 type Group = (typeof GROUPS)[number];
 
 interface Options {
@@ -60,6 +62,7 @@ async function runGroup(group: Group, options: Options): Promise<object[]> {
     case "http": return benchHttp({ tool: options.httpClient, serverEnv: options.serverEnv });
     case "ws": return benchWsFanout({ serverEnv: options.serverEnv });
     case "rss": return benchRss();
+    case "backtest": return benchBacktest();
   }
 }
 

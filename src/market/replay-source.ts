@@ -68,7 +68,14 @@ export function readCandleFile(path: string, timeframe: Timeframe, label = "repl
   if (data.length === 0) throw new Error(`${label}: ${path} holds no candles`);
   const size = TIMEFRAME_MS[timeframe];
   const at = (index: number) => `${label}: ${path}[${index}] (line ${index + 2})`;
-  const candles = data.map((item, index) => checkCandle(item, at(index)));
+  // The location text is built only for a bad candle: a backtest set has 600,000 good ones.
+  const candles = data.map((item, index) => {
+    try {
+      return checkCandle(item, "candle");
+    } catch (error) {
+      throw new Error((error as Error).message.replace(/^candle/, at(index)));
+    }
+  });
   candles.forEach((candle, index) => {
     if (candle.t % size !== 0) throw new Error(`${at(index)} t=${candle.t} is not on a ${timeframe} boundary`);
     const previous = candles[index - 1];
