@@ -2,13 +2,17 @@
  * Publishes the product's state on the bus with the spec's exact keys and
  * channels (src/bus/keys.ts). The TA side: every candle on
  * market:candles:{symbol}; per changed coin the candle caches, ta:latest and
- * signals:ta; one signals:scan per batch. The trader side: state:* after every
- * change and cycle (and every 10 s as a heartbeat), and trade opens/closes, TP/SL hits and errors on
- * trader:events. The bus never throws into us during a Redis outage; a write
+ * signals:ta (in the spec's shape, src/bus/ta-payload.ts, once the coin's TA has
+ * warmed up); one signals:scan per batch. The trader side: state:* after every
+ * change and cycle (and every 10 s as a heartbeat), state:trader:status with
+ * the spec's status, uptime_s and last_trade; trade opens/closes, TP/SL hits
+ * and errors on trader:events. The bus never throws into us during a Redis outage; a write
  * it refuses (a payload bug) is logged once per kind, never fatal.
  */
 import type { Bus } from "../bus/bus.ts";
 import { channels, keys, ttlForKey } from "../bus/keys.ts";
+import { toTaPayload } from "../bus/ta-payload.ts";
+import type { LastTrade } from "../bus/payloads.ts";
 import { TIMEFRAMES } from "../market/candle.ts";
 import { compositeScore } from "../scanner/composite.ts";
 import { logger } from "../log.ts";
@@ -53,8 +57,11 @@ export function publishMarket(bus: Bus, market: MarketPipeline, useTaSignals: ()
       const coin = market.coin(symbol);
       if (!coin) continue;
       writeCandleCache(symbol, now);
-      void bus.set(keys.taLatest(symbol), coin.ta).catch(report("ta:latest"));
-      void bus.publish(channels.taSignals(symbol), coin.ta).catch(report("signals:ta"));
+      // The spec's shape; null while a field it lists is still warming up: then nothing rather than nulls.
+      const payload = toTaPayload(coin.ta);
+      if (payload === null) continue;
+      void bus.set(keys.taLatest(symbol), payload).catch(report("ta:latest"));
+      void bus.publish(channels.taSignals(symbol), payload).catch(report("signals:ta"));
     }
     const results = market.coins().map((coin) => {
       const score = compositeScore(coin.score, coin.ta, useTaSignals());
@@ -84,8 +91,43 @@ export function publishMarket(bus: Bus, market: MarketPipeline, useTaSignals: ()
   };
 }
 
-export function publishTrader(bus: Bus, controller: TraderController): () => void {
+/** When this process started (ms since the epoch): state:trader:status's uptime_s counts from here. */
+const PROCESS_STARTED_AT = Date.now() - process.uptime() * 1000;
+
+export interface PublishTraderOptions {
+  /** Start of the uptime published in state:trader:status (default: this process's start). */
+  processStartedAt?: number;
+}
+
+/**
+ * The newest open or close of each controller, from its trade_open and
+ * trade_close events. Followed from the first publishTrader on for the
+ * controller's whole life, so a trade made while this process did not publish
+ * (lease lost, Redis down) is still the last trade when it publishes again. A
+ * fresh process says null until its first trade: the controller does not hand
+ * out its SQLite record.
+ */
+const lastTrades = new WeakMap<TraderController, { trade: LastTrade | null }>();
+
+function lastTradeOf(controller: TraderController): { trade: LastTrade | null } {
+  let entry = lastTrades.get(controller);
+  if (!entry) {
+    const seen: { trade: LastTrade | null } = { trade: null };
+    controller.onEvent((event) => {
+      if (event.type !== "trade_open" && event.type !== "trade_close") return;
+      const side = (event.data as { side?: unknown } | undefined)?.side;
+      if (side !== "long" && side !== "short") return;
+      seen.trade = { symbol: event.symbol, side, action: event.type === "trade_open" ? "open" : "close", at: new Date(event.at).toISOString() };
+    });
+    lastTrades.set(controller, (entry = seen));
+  }
+  return entry;
+}
+
+export function publishTrader(bus: Bus, controller: TraderController, options: PublishTraderOptions = {}): () => void {
   const report = onceLogger();
+  const startedAt = options.processStartedAt ?? PROCESS_STARTED_AT;
+  const last = lastTradeOf(controller);
   const publishState = () => {
     const status = controller.status();
     const now = Date.now();
@@ -103,6 +145,9 @@ export function publishTrader(bus: Bus, controller: TraderController): () => voi
         closing: status.closing,
         cooldowns: status.cooldowns,
         warnings: status.warnings,
+        status: status.lock ? "locked" : status.running ? "enabled" : "disabled",
+        uptime_s: Math.max(0, Math.round((now - startedAt) / 1000)),
+        last_trade: last.trade,
         updated_at: now,
       })
       .catch(report("state:trader:status"));

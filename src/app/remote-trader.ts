@@ -286,7 +286,8 @@ export class RemoteTrader implements TraderPort {
     this.statusMissing = status === null;
     if (status) {
       this.trader = status;
-      const { updated_at: _at, ...content } = status;
+      // updated_at and uptime_s move on with every heartbeat: not a change to show.
+      const { updated_at: _at, uptime_s: _uptime, ...content } = status;
       if (this.differs("status", content)) {
         this.lock = toLockInfo(status.lock);
         this.lastCycle = this.toCycleSummary(status.last_cycle);

@@ -8,10 +8,14 @@
  * written it).
  *
  * The bus does not interpret these payloads; it only guarantees their shape.
+ * Where the product spec gives a payload's schema (the TA result, the trader
+ * status and config) these follow it, our extras additive under names of their
+ * own; every key and channel also has a JSON Schema in src/bus/contracts/
+ * (contract-schemas.ts), for programs that read the bus without this code.
  */
 import { z } from "zod";
 import { TIMEFRAMES, type Candle, type CandleUpdate } from "../market/candle.ts";
-import { TaResultSchema, type TaResult } from "../ta/result.ts";
+import { TaPayloadSchema, type TaPayload } from "./ta-payload.ts";
 import { TraderConfigSchema, TRADER_MODES, type TraderConfig } from "../config/schema.ts";
 import type { Balance, Position } from "../exchange/types.ts";
 import {
@@ -124,6 +128,19 @@ export const BalanceStateSchema = z
   .strict();
 export type BalanceState = z.infer<typeof BalanceStateSchema>;
 
+export const TRADER_STATUS_WORDS = ["enabled", "disabled", "locked"] as const;
+
+/** A trade as the spec's `last_trade` gives it; `at` is an ISO time. */
+export const LastTradeSchema = z
+  .object({
+    symbol: z.string().min(1),
+    side: z.enum(["long", "short"]),
+    action: z.enum(["open", "close"]),
+    at: z.iso.datetime(),
+  })
+  .strict();
+export type LastTrade = z.infer<typeof LastTradeSchema>;
+
 export const TraderStatusSchema = z
   .object({
     mode: z.enum(TRADER_MODES),
@@ -146,6 +163,12 @@ export const TraderStatusSchema = z
     cooldowns: z.array(z.object({ symbol: z.string().min(1), rejections: z.number().int().nonnegative(), last_error: z.string(), until: EpochMs.nullable() }).strict()).optional(),
     /** Standing warnings about the settings (additive). */
     warnings: z.array(z.string()).optional(),
+    /** The spec's: locked while a lockfile is set (whatever ON/OFF says), else enabled when ON, disabled when OFF. */
+    status: z.enum(TRADER_STATUS_WORDS),
+    /** The spec's: seconds since the trader process started. */
+    uptime_s: z.number().nonnegative(),
+    /** The spec's: the most recent open or close, or null when this process has seen none. */
+    last_trade: LastTradeSchema.nullable(),
     updated_at: EpochMs,
   })
   .strict();
@@ -194,7 +217,8 @@ export type TraderEvent = z.infer<typeof TraderEventSchema>;
 /** Value type stored under each key; template index signatures cover the per-symbol keys. */
 export interface KeyValues {
   [key: CandleCacheKey]: Candle[];
-  [key: TaLatestKey]: TaResult;
+  /** The spec's per-symbol output schema (src/bus/ta-payload.ts converts to and from the internal TaResult). */
+  [key: TaLatestKey]: TaPayload;
   "state:positions": BusPosition[];
   "state:balance": BalanceState;
   "state:trader:config": TraderConfig;
@@ -206,7 +230,7 @@ export type KeyValue<K extends KeyName> = KeyValues[K];
 /** Message type carried by each channel. */
 export interface ChannelMessages {
   [channel: `market:candles:${string}`]: CandleUpdate;
-  [channel: `signals:ta:${string}`]: TaResult;
+  [channel: `signals:ta:${string}`]: TaPayload;
   "signals:scan": ScanMessage;
   "trader:events": TraderEvent;
 }
@@ -223,7 +247,7 @@ export type PatternMessage<P extends string> = P extends ChannelName ? ChannelMe
 
 const KEY_SCHEMAS: Record<KeyKind, z.ZodType> = {
   candles: CandleListSchema,
-  taLatest: TaResultSchema,
+  taLatest: TaPayloadSchema,
   positions: PositionListSchema,
   balance: BalanceStateSchema,
   traderConfig: TraderConfigSchema,
@@ -232,7 +256,7 @@ const KEY_SCHEMAS: Record<KeyKind, z.ZodType> = {
 
 const CHANNEL_SCHEMAS: Record<ChannelKind, z.ZodType> = {
   marketCandles: CandleUpdateSchema,
-  taSignals: TaResultSchema,
+  taSignals: TaPayloadSchema,
   scan: ScanMessageSchema,
   traderEvents: TraderEventSchema,
 };

@@ -1,7 +1,8 @@
 /**
- * The per-symbol TA result: exactly the fields of the product's output schema
- * (DESIGN.md). The zod schema is shared by the TA engine, the bus payload
- * validators (`ta:latest:*`, `signals:ta:*`) and the web layer.
+ * The per-symbol TA result as the product computes and shows it (DESIGN.md),
+ * shared by the TA engine, the scanner and the web layer. On the bus
+ * (`ta:latest:*`, `signals:ta:*`) it travels in the spec's own types instead:
+ * src/bus/ta-payload.ts converts both ways.
  */
 import { z } from "zod";
 

@@ -55,7 +55,7 @@ function remoteOn(bus: TestBus, options: ConstructorParameters<typeof RemoteTrad
 }
 
 /** The real trader: paper exchange at fixed prices without slippage, SQLite journal, a fixed clock. */
-function realTrader(bus: TestBus) {
+function realTrader(bus: TestBus, publishOptions: Parameters<typeof publishTrader>[2] = {}) {
   const dir = mkdtempSync(join(tmpdir(), "remote-trader-"));
   const clock = { now: 1_700_000_000_000 };
   const prices: Record<string, number> = { BTCUSDT: 100 };
@@ -87,12 +87,12 @@ function realTrader(bus: TestBus) {
     closeRetryDelayMs: 0,
     cycleIntervalMs: 3_600_000,
   });
-  const unpublish = publishTrader(bus, controller);
+  const unpublish = publishTrader(bus, controller, publishOptions);
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   cleanups.push(() => store.close());
   cleanups.push(() => controller.shutdown());
   cleanups.push(unpublish);
-  return { controller, prices, lock, store, clock };
+  return { controller, prices, lock, store, clock, unpublish };
 }
 
 /** A trader status payload as publishTrader writes it. */
@@ -106,6 +106,9 @@ function statusPayload(updatedAt: number, extra: Partial<BusTraderStatus> = {}):
     live: { possible: false, reason: "no CoinEx exchange", confirmed: false },
     account_error: null,
     last_cycle: null,
+    status: "enabled",
+    uptime_s: 60,
+    last_trade: null,
     updated_at: updatedAt,
     ...extra,
   };
@@ -187,6 +190,48 @@ test("the record shows the trade's open and close as they happened, newest first
   const curve = remote.record.equityCurve(100);
   expect(curve.map((p) => p.at)).toEqual([...curve.map((p) => p.at)].sort((a, b) => a - b));
   expect(new Set(curve.map((p) => p.at)).size).toBe(curve.length);
+});
+
+test("state:trader:status carries the spec's status (locked > enabled > disabled), uptime_s and last_trade", async () => {
+  const bus = new TestBus();
+  const trader = realTrader(bus, { processStartedAt: Date.now() - 90_400 });
+  const published = async (what: string, check: (status: BusTraderStatus) => boolean) => {
+    let seen: BusTraderStatus | null = null;
+    await waitFor(what, async () => {
+      seen = await bus.get(keys.traderStatus);
+      return seen !== null && check(seen);
+    });
+    return seen! as BusTraderStatus;
+  };
+  await trader.controller.boot();
+  const off = await published("the OFF trader", (s) => s.running === false);
+  expect(off).toMatchObject({ status: "disabled", last_trade: null });
+  expect(off.uptime_s).toBeGreaterThanOrEqual(90);
+  expect(off.uptime_s).toBeLessThan(120);
+
+  await trader.controller.start("api"); // ON: the first cycle opens BTCUSDT long
+  const opened = await published("the open", (s) => s.last_trade !== null);
+  expect(opened).toMatchObject({ status: "enabled", running: true });
+  expect(opened.last_trade).toEqual({ symbol: "BTCUSDT", side: "long", action: "open", at: "2023-11-14T22:13:20.000Z" });
+
+  // A lockfile wins over ON.
+  trader.lock.value = { reason: "circuit breaker: 3 consecutive exchange failures", at: new Date(trader.clock.now).toISOString(), source: "circuit_breaker", count: 3 };
+  await trader.controller.refreshAccount();
+  expect(await published("the lock", (s) => s.lock !== null)).toMatchObject({ status: "locked", running: true });
+  trader.lock.value = null;
+  await trader.controller.refreshAccount();
+  await published("the lock cleared", (s) => s.lock === null && s.status === "enabled");
+
+  // Publishing stops (lease lost) and starts again: a close made meanwhile is still the last trade.
+  trader.unpublish();
+  trader.clock.now += 60_000;
+  expect((await trader.controller.closePosition("BTCUSDT", "api")).ok).toBe(true);
+  const again = publishTrader(bus, trader.controller);
+  cleanups.push(again);
+  const closed = await published("the close", (s) => s.last_trade?.action === "close");
+  expect(closed.last_trade).toEqual({ symbol: "BTCUSDT", side: "long", action: "close", at: "2023-11-14T22:14:20.000Z" });
+  // Without processStartedAt, uptime counts from this process's start.
+  expect(closed.uptime_s).toBe(Math.round(process.uptime()));
 });
 
 test("with no trader state on Redis it fails safe and says why", async () => {
@@ -323,7 +368,8 @@ test("listeners hear only the topic that changed; a republish with nothing new i
   const step = async (change: () => Promise<void>, expected: ChangeTopic[]) => {
     topics.length = 0;
     at += 1;
-    await bus.set(keys.traderStatus, statusPayload(at, statusNow));
+    // uptime_s moves on with every heartbeat: that is not a change either.
+    await bus.set(keys.traderStatus, statusPayload(at, { uptime_s: 60 + at - clock.now, ...statusNow }));
     await change();
     await waitFor(`topics ${expected.join(", ")}`, () => topics.length >= expected.length);
     expect(topics.sort()).toEqual(expected);

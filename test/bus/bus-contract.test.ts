@@ -120,7 +120,7 @@ const KEY_CASES: { key: KeyName; value: unknown; ttlSeconds: number | null }[] =
   { key: "cache:candles:BTCUSDT", value: sample.candles, ttlSeconds: 60 },
   { key: "cache:candles:BTCUSDT:1h", value: sample.candles, ttlSeconds: 300 },
   { key: "cache:candles:BTCUSDT:4h", value: sample.candles, ttlSeconds: 600 },
-  { key: "ta:latest:BTCUSDT", value: sample.taResult, ttlSeconds: 120 },
+  { key: "ta:latest:BTCUSDT", value: sample.taPayload, ttlSeconds: 120 },
   { key: "state:positions", value: sample.positions, ttlSeconds: null },
   { key: "state:balance", value: sample.balance, ttlSeconds: null },
   { key: "state:trader:config", value: sample.traderConfig, ttlSeconds: null },
@@ -131,10 +131,10 @@ const KEY_CASES: { key: KeyName; value: unknown; ttlSeconds: number | null }[] =
 const INVALID_VALUES: { key: KeyName; value: unknown; field: string }[] = [
   { key: "cache:candles:ETHUSDT", value: [{ ...sample.candles[0], o: -5 }], field: "0.o" },
   { key: "cache:candles:ETHUSDT:1h", value: [{ t: 1, o: 1, h: 1, l: 1, c: 1 }], field: "0.v" },
-  { key: "ta:latest:ETHUSDT", value: { ...sample.taResult, extra: 1 }, field: "(root)" },
+  { key: "ta:latest:ETHUSDT", value: { ...sample.taPayload, extra: 1 }, field: "(root)" },
   {
     key: "ta:latest:ETHUSDT",
-    value: { ...sample.taResult, ttm_squeeze: { ...sample.taResult.ttm_squeeze, squeeze: "maybe" } },
+    value: { ...sample.taPayload, ttm_squeeze: { ...sample.taPayload.ttm_squeeze, squeeze: "maybe" } },
     field: "ttm_squeeze.squeeze",
   },
   { key: "state:positions", value: [{ ...sample.positions[0], side: "up" }], field: "0.side" },
@@ -142,19 +142,24 @@ const INVALID_VALUES: { key: KeyName; value: unknown; field: string }[] = [
   { key: "state:trader:config", value: { ...sample.traderConfig, max_leverage: 1000 }, field: "max_leverage" },
   { key: "state:trader:status", value: { ...sample.traderStatus, mode: "yolo" }, field: "mode" },
   { key: "state:trader:status", value: { ...sample.traderStatus, lock: { at: 1 } }, field: "lock.reason" },
+  { key: "state:trader:status", value: { ...sample.traderStatus, status: "on" }, field: "status" },
+  { key: "state:trader:status", value: { ...sample.traderStatus, uptime_s: undefined }, field: "uptime_s" },
+  { key: "state:trader:status", value: { ...sample.traderStatus, last_trade: { ...sample.traderStatus.last_trade, at: 1 } }, field: "last_trade.at" },
+  { key: "ta:latest:ETHUSDT", value: { ...sample.taPayload, timestamp: sample.taPayload.timestamp_ms }, field: "timestamp" },
+  { key: "ta:latest:ETHUSDT", value: { ...sample.taPayload, ema_ribbon: { ...sample.taPayload.ema_ribbon, values: [1, 2, 3] } }, field: "ema_ribbon.values" },
 ];
 
 /** Every channel of the contract with a valid message. */
 const CHANNEL_CASES: { channel: string; message: AnyChannelMessage }[] = [
   { channel: "market:candles:BTCUSDT", message: sample.candleUpdate },
-  { channel: "signals:ta:BTCUSDT", message: sample.taResult },
+  { channel: "signals:ta:BTCUSDT", message: sample.taPayload },
   { channel: "signals:scan", message: sample.scan },
   { channel: "trader:events", message: sample.traderEvent },
 ];
 
 const INVALID_MESSAGES: { channel: string; message: unknown; field: string }[] = [
   { channel: "market:candles:BTCUSDT", message: { ...sample.candleUpdate, timeframe: "15m" }, field: "timeframe" },
-  { channel: "signals:ta:BTCUSDT", message: { ...sample.taResult, symbol: 5 }, field: "symbol" },
+  { channel: "signals:ta:BTCUSDT", message: { ...sample.taPayload, symbol: 5 }, field: "symbol" },
   { channel: "signals:scan", message: { at: 1, source: { name: "sim", simulated: true, banner: null }, results: [{ symbol: "BTCUSDT" }] }, field: "results.0.price" },
   { channel: "trader:events", message: { ...sample.traderEvent, type: "trade_maybe" }, field: "type" },
   { channel: "trader:events", message: { type: "error", at: 1 }, field: "message" },
@@ -215,8 +220,8 @@ for (const [name, makeHarness] of implementations) {
       test("get is null for a missing key and after the TTL ran out", async () => {
         expect(await bus.get(keys.taLatest("SOLUSDT"))).toBeNull();
         const key = keys.taLatest("BTCUSDT");
-        await bus.set(key, sample.taResult, 0.2);
-        expect(await bus.get(key)).toEqual(sample.taResult);
+        await bus.set(key, sample.taPayload, 0.2);
+        expect(await bus.get(key)).toEqual(sample.taPayload);
         await raw.passExpiry(key, 200);
         expect(await bus.get(key)).toBeNull();
         expect(await raw.pttl(key)).toBe(-2);
@@ -346,8 +351,8 @@ for (const [name, makeHarness] of implementations) {
         await bus.psubscribe("signals:ta:*", handler);
         await bus.publish(channels.scan, sample.scan);
         await bus.publish(channels.marketCandles("BTCUSDT"), sample.candleUpdate);
-        await bus.publish(channels.taSignals("BTCUSDT"), sample.taResult);
-        await bus.publish(channels.taSignals("ETHUSDT"), { ...sample.taResult, symbol: "ETHUSDT" });
+        await bus.publish(channels.taSignals("BTCUSDT"), sample.taPayload);
+        await bus.publish(channels.taSignals("ETHUSDT"), { ...sample.taPayload, symbol: "ETHUSDT" });
         await waitFor("two TA signals", () => got.length === 2, DELIVERY_TIMEOUT_MS);
         // The sentinel on a non-matching channel proves nothing else was routed here.
         const sentinel = collector();
@@ -355,7 +360,7 @@ for (const [name, makeHarness] of implementations) {
         await bus.publish(channels.scan, sample.scan);
         await waitFor("the sentinel", () => sentinel.got.length === 1, DELIVERY_TIMEOUT_MS);
         expect(got.map(({ channel }) => channel)).toEqual(["signals:ta:BTCUSDT", "signals:ta:ETHUSDT"]);
-        expect((got[1]!.message as typeof sample.taResult).symbol).toBe("ETHUSDT");
+        expect((got[1]!.message as typeof sample.taPayload).symbol).toBe("ETHUSDT");
       }, 10_000);
 
       test("glob forms ?, [set] and * match as in Redis", async () => {
@@ -400,9 +405,9 @@ for (const [name, makeHarness] of implementations) {
       test("a message failing its schema is dropped with one error line naming the channel and first issue", async () => {
         const { got, handler } = collector();
         await bus.psubscribe("signals:ta:*", handler);
-        const bad = { ...sample.taResult, ema_ribbon: { ...sample.taResult.ema_ribbon, spread_5m: 250 } };
+        const bad = { ...sample.taPayload, ema_ribbon: { ...sample.taPayload.ema_ribbon, spread_5m: 250 } };
         await raw.publish("signals:ta:BTCUSDT", JSON.stringify(bad));
-        await raw.publish("signals:ta:ETHUSDT", JSON.stringify({ ...sample.taResult, symbol: "ETHUSDT" }));
+        await raw.publish("signals:ta:ETHUSDT", JSON.stringify({ ...sample.taPayload, symbol: "ETHUSDT" }));
         await waitFor("the valid signal", () => got.length === 1, DELIVERY_TIMEOUT_MS);
         expect(got[0]!.channel).toBe("signals:ta:ETHUSDT");
         expect(errorLines()).toHaveLength(1);

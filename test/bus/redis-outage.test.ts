@@ -69,7 +69,7 @@ describe("RedisBus outage", () => {
     const candleKey = keys.candles("BTCUSDT", "5m");
     const taKey = keys.taLatest("BTCUSDT");
     await bus.set(candleKey, sample.candles);
-    await bus.set(taKey, sample.taResult);
+    await bus.set(taKey, sample.taPayload);
     await bus.set(keys.positions, sample.positions);
     await bus.set(keys.balance, sample.balance);
     await bus.set(keys.traderConfig, sample.traderConfig);
@@ -109,7 +109,7 @@ describe("RedisBus outage", () => {
     expect(JSON.parse((await raw.get(keys.traderStatus)) ?? "null")).toEqual(sample.lockedStatus);
     expect(JSON.parse((await raw.get(keys.positions)) ?? "null")).toEqual(sample.positions);
     expect(JSON.parse((await raw.get(candleKey)) ?? "null")).toEqual(sample.candles);
-    expect(JSON.parse((await raw.get(taKey)) ?? "null")).toEqual(sample.taResult);
+    expect(JSON.parse((await raw.get(taKey)) ?? "null")).toEqual(sample.taPayload);
     // Written back in one pipeline with the keys above, so its absence is final.
     expect(await raw.exists(keys.traderConfig)).toBe(0);
     const candleTtl = await raw.pttl(candleKey);
@@ -200,13 +200,13 @@ describe("RedisBus outage", () => {
     const candleKey = keys.candles("ETHUSDT", "5m");
     const taKey = keys.taLatest("ETHUSDT");
     await bus.set(candleKey, sample.candles);
-    await bus.set(taKey, { ...sample.taResult, symbol: "ETHUSDT" });
+    await bus.set(taKey, { ...sample.taPayload, symbol: "ETHUSDT" });
     await server.kill("SIGKILL");
     await waitFor("the outage", () => !bus.isConnected(), 5000);
     // 61 s pass on the bus's clock: the 60 s candle cache is stale, the 120 s TA result is not.
     advanceBusClock(61_000);
     expect(await bus.get(candleKey)).toBeNull();
-    expect(await bus.get(taKey)).toEqual({ ...sample.taResult, symbol: "ETHUSDT" });
+    expect(await bus.get(taKey)).toEqual({ ...sample.taPayload, symbol: "ETHUSDT" });
     await server.restart();
     await waitFor("the reconnect listener", () => reconnects.length === 1, 15_000);
     const raw = rawClient(server);

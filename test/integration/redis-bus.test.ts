@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Redis from "ioredis";
 import { DEFAULT_SYMBOLS } from "../../src/market/symbols.ts";
-import { TaResultSchema } from "../../src/ta/result.ts";
+import { TaPayloadSchema } from "../../src/bus/ta-payload.ts";
 import { startRedisServer } from "../helpers/redis-server.ts";
 import { startTestServer, waitFor, type TestServer } from "../helpers/server.ts";
 
@@ -45,7 +45,7 @@ describe("Redis schema with the real server", () => {
       const taTtl = await raw.ttl(`ta:latest:${symbol}`);
       expect(taTtl).toBeGreaterThan(0);
       expect(taTtl).toBeLessThanOrEqual(120);
-      expect(TaResultSchema.safeParse(JSON.parse((await raw.get(`ta:latest:${symbol}`))!)).success).toBe(true);
+      expect(TaPayloadSchema.safeParse(JSON.parse((await raw.get(`ta:latest:${symbol}`))!)).success).toBe(true);
     }
     await waitFor("trader state keys", async () => (await raw.exists("state:positions", "state:balance", "state:trader:config", "state:trader:status")) === 4);
     for (const key of ["state:positions", "state:balance", "state:trader:config", "state:trader:status"]) expect(await raw.ttl(key)).toBe(-1);
@@ -60,7 +60,7 @@ describe("Redis schema with the real server", () => {
       await sub.subscribe("signals:ta:BTCUSDT");
       const message = JSON.parse(await received);
       expect(message.symbol).toBe("BTCUSDT");
-      expect(TaResultSchema.safeParse(message).success).toBe(true);
+      expect(TaPayloadSchema.safeParse(message).success).toBe(true);
     } finally {
       sub.disconnect();
     }
