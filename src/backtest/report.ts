@@ -66,7 +66,7 @@ export function formatReport(study: StudyResult): string {
       `kill switch ${c.kill_switch_drawdown_pct} %, re-entry cooldown ${c.reentry_cooldown_minutes} min, scan every ${c.scan_interval_minutes} min`,
   );
   lines.push("");
-  lines.push(metricsTable(study.runs, [["Signals refused by max_positions", study.runs.map((r) => String(r.rejected_by_max_positions))]]));
+  lines.push(metricsTable(study.runs, [["Signals refused by max_positions (per cycle)", study.runs.map((r) => String(r.rejected_by_max_positions))]]));
   for (const run of study.runs) {
     lines.push("", groupTable(`Per coin — ${run.label}`, run.per_coin), "", groupTable(`Per exit reason — ${run.label}`, run.per_exit_reason));
   }
