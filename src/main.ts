@@ -1,6 +1,7 @@
 /**
  * Command-line entry: `serve` (the default) starts the server, `ta` computes
- * TA for a candle file, `backtest` replays recorded candles through the trader. `--help` and `--version` answer without starting anything.
+ * TA for a candle file, `backtest` replays recorded candles through the trader,
+ * `history` fills and exports the candle history (history.db). `--help` and `--version` answer without starting anything.
  */
 import { HELP, parseSettings, SettingsError } from "./settings.ts";
 import { VERSION } from "./version.ts";
@@ -22,6 +23,10 @@ async function main(argv: string[]): Promise<number> {
   if (first === "backtest") {
     const { runBacktestCommand } = await import("./cli/backtest-command.ts");
     return runBacktestCommand(rest);
+  }
+  if (first === "history") {
+    const { runHistoryCommand } = await import("./cli/history-command.ts");
+    return runHistoryCommand(rest);
   }
   const serveArgs = first === "serve" ? rest : argv;
   let settings;

@@ -22,6 +22,9 @@
  * |                     | CYCLE_INTERVAL_MS        | (none: scan_interval_minutes) |
  * |                     | CLOSE_RETRY_DELAY_MS     | 1000 (first wait between close retries) |
  * | --backtest-data     | BACKTEST_DATA            | (none: the shipped sample only) |
+ * | --scoring           | SCORING_MODULE           | (none: the built-in base score) |
+ * |                     | SCORING_TIMEOUT_MS       | 2000 (per coin; slower = no score) |
+ * | --history-days      | HISTORY_DAYS             | 90 (candle history in <data-dir>/history.db; 0 = off) |
  * |                     | SIM_TICK_MS              | 1000                  |
  * |                     | LEASE_TTL_MS             | 15000 (role leases in Redis) |
  */
@@ -47,9 +50,14 @@ const SettingsSchema = z.object({
   closeRetryDelayMs: z.coerce.number().int().min(1).max(60_000),
   /** Folders of recorded candles the dashboard's backtests may use (besides the shipped sample). */
   backtestData: z.array(z.string().min(1)),
+  /** An owner's scoring module (.ts/.js exporting score(input)); null: the built-in base score. */
+  scoring: z.string().min(1).nullable(),
+  scoringTimeoutMs: z.coerce.number().int().min(10).max(60_000),
   simTickMs: z.coerce.number().int().min(10),
   /** How long a role lease (lease:ta, lease:trader:…) outlives its holder: a standby takes over within about this long. */
   leaseTtlMs: z.coerce.number().int().min(1000).max(300_000),
+  /** Days of closed 5m and 1h candles kept in <dataDir>/history.db (src/history/); 0 records nothing. */
+  historyDays: z.coerce.number().int("must be a whole number of days").min(0, "must be 0 (off) or more days").max(3650),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -67,6 +75,8 @@ const FLAGS: Record<string, keyof Settings> = {
   "--replay-dir": "replayDir",
   "--paper-balance": "paperStartingBalance",
   "--backtest-data": "backtestData",
+  "--scoring": "scoring",
+  "--history-days": "historyDays",
 };
 
 export class SettingsError extends Error {}
@@ -90,8 +100,11 @@ export function parseSettings(args: string[], env: Record<string, string | undef
     cycleIntervalMs: env.CYCLE_INTERVAL_MS || null,
     closeRetryDelayMs: env.CLOSE_RETRY_DELAY_MS ?? 1000,
     backtestData: env.BACKTEST_DATA ? splitList(env.BACKTEST_DATA) : [],
+    scoring: env.SCORING_MODULE || null,
+    scoringTimeoutMs: env.SCORING_TIMEOUT_MS ?? 2000,
     simTickMs: env.SIM_TICK_MS ?? 1000,
     leaseTtlMs: env.LEASE_TTL_MS ?? 15_000,
+    historyDays: env.HISTORY_DAYS ?? 90,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -124,6 +137,11 @@ export const HELP = `Usage (from source: bun src/main.ts …; compiled: coinex-t
   coinex-trader [serve] [options]       start the server (default)
   coinex-trader ta --input FILE [--symbol S]
                                         compute TA for a JSON array of candles and print JSON
+  coinex-trader backtest [--data DIR] [--from DATE] [--to DATE] [--config FILE] [--compare ta] [--holdout PCT] [--out DIR]
+                                        replay recorded candles through the trader and report (README, "Backtesting")
+  coinex-trader history fetch --days N [--symbols A,B] [--timeframes 5m,1h] [--data-dir DIR]
+  coinex-trader history export --out DIR [--symbols A,B] [--from DATE] [--to DATE] [--data-dir DIR]
+                                        fill the candle history from Binance US / write it as SYMBOL-5m.json files
   coinex-trader --help | --version
 
 Options (env in parentheses):
@@ -142,6 +160,9 @@ Options (env in parentheses):
   --replay-dir DIR    recorded candles for --market replay (REPLAY_DIR)
   --paper-balance N   paper account starting balance in USDT (PAPER_STARTING_BALANCE, 10000)
   --backtest-data D,E folders of recorded candles for the dashboard's backtests (BACKTEST_DATA)
+  --scoring FILE      an owner's scoring module exporting score(input) (SCORING_MODULE); README, "Bring your own scoring"
+  --history-days N    keep N days of the closed 5m/1h candles received, in <data-dir>/history.db
+                        (HISTORY_DAYS, 90; 0 = record nothing; never on a simulated market)
 Environment only: DASHBOARD_TOKEN, COINEX_ACCESS_ID, COINEX_SECRET_KEY, BINANCE_BASE_URL,
   COINEX_BASE_URL, CYCLE_INTERVAL_MS (override the scan interval), CLOSE_RETRY_DELAY_MS, SIM_TICK_MS, LOG_LEVEL,
   LEASE_TTL_MS (15000: a standby ta/trader takes over within about this long).

@@ -13,13 +13,13 @@ export interface PageShell {
   authEnabled: boolean;
 }
 
-export function ScannerPage(props: { shell: PageShell; wsUrl: string; banner: string; cards: string[]; count: number }) {
+export function ScannerPage(props: { shell: PageShell; wsUrl: string; banner: string; cards: string[]; count: number; scoring: string }) {
   return (
     <Layout title="Scanner" active="scanner" assets={props.shell.assets} wsUrl={props.wsUrl} authEnabled={props.shell.authEnabled}>
       <FlashSlot />
       {raw(props.banner)}
       <main class="scanner">
-        <h1>Scanner <small class="muted">{props.count} coins · 5m</small></h1>
+        <h1>Scanner <small class="muted">{props.count} coins · 5m · <span id="scoring">scoring: {props.scoring}</span></small></h1>
         <div class="cards" id="cards">{raw(props.cards.join(""))}</div>
       </main>
     </Layout>
@@ -114,6 +114,7 @@ export function FlashMessage(props: { ok: boolean; message: string }) {
   return <p class={`flash ${props.ok ? "ok" : "error"}`}>{props.message}</p>;
 }
 
-function FlashSlot(props: { children?: Child }) {
+/** The slot page actions answer into (`#flash`); pushes never replace it. */
+export function FlashSlot(props: { children?: Child }) {
   return <div id="flash" role="status" aria-live="polite">{props.children}</div>;
 }

@@ -19,6 +19,7 @@ import { runStudy, type StudyResult } from "../backtest/study.ts";
 import { SAMPLE_DATA_DIR } from "../cli/backtest-command.ts";
 import { describeIssues, TraderConfigPatchSchema, TraderConfigSchema, type TraderConfig } from "../config/schema.ts";
 import { logger } from "../log.ts";
+import type { Scorer } from "../scanner/scoring.ts";
 
 const log = logger("backtest");
 
@@ -63,6 +64,8 @@ export interface BacktestRunsOptions {
   currentConfig: () => TraderConfig;
   /** See BacktestOptions.yieldEveryMs; default 15. */
   yieldEveryMs?: number;
+  /** The scorer the server scores with (an owner's module); the built-in base score when absent. */
+  scorer?: Scorer;
   now?: () => number;
 }
 
@@ -129,6 +132,7 @@ export class BacktestRuns {
       compare: request.compare,
       holdoutPct: request.holdout_pct,
       yieldEveryMs: this.options.yieldEveryMs ?? 15,
+      scorer: this.options.scorer,
       onProgress: (label, done, total) => this.progress(id, label, done, total, request.compare),
     }).then(
       (result) => this.finish(id, result, null),

@@ -63,7 +63,8 @@ export function publishMarket(bus: Bus, market: MarketPipeline, useTaSignals: ()
       void bus.set(keys.taLatest(symbol), payload).catch(report("ta:latest"));
       void bus.publish(channels.taSignals(symbol), payload).catch(report("signals:ta"));
     }
-    const results = market.coins().map((coin) => {
+    // A coin an owner's scoring module gave no score is left out, not published as 0.
+    const results = market.coins().filter((coin) => !coin.unscored).map((coin) => {
       const score = compositeScore(coin.score, coin.ta, useTaSignals());
       return {
         symbol: coin.symbol,

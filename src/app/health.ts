@@ -14,6 +14,8 @@ export function healthBody(options: {
   bus: Bus;
   market: MarketSourceStatus | null;
   leases?: Record<string, boolean>;
+  /** What scores the coins in this process. */
+  scoring?: string;
 }): Record<string, unknown> {
   const { market } = options;
   return {
@@ -26,6 +28,7 @@ export function healthBody(options: {
     last_update: market?.lastUpdate ?? null,
     last_error: market?.lastError ?? null,
     symbols_tracked: market?.symbols.length ?? 0,
+    ...(options.scoring ? { scoring: options.scoring } : {}),
     bus: options.bus.kind,
     redis_connected: options.bus.kind === "redis" ? options.bus.isConnected() : null,
     ...(options.leases ? { leases: options.leases } : {}),

@@ -16,9 +16,16 @@ import { createBinanceSource, createMarketSource } from "../market/create-source
 import { FailoverMarketSource } from "../market/failover-source.ts";
 import { MarketFeed } from "../market/market-feed.ts";
 import type { MarketSource } from "../market/source.ts";
+import { loadScorerModule } from "../scanner/scorer-module.ts";
+import type { Scorer } from "../scanner/scoring.ts";
 import type { Settings } from "../settings.ts";
 import { BusTaFeed } from "./bus-ta-feed.ts";
 import { MarketPipeline, type TaFeed } from "./market-pipeline.ts";
+
+/** The owner's scorer of --scoring (SCORING_MODULE), or undefined for the built-in base score. */
+export async function scorerFor(settings: Settings): Promise<Scorer | undefined> {
+  return settings.scoring ? await loadScorerModule(settings.scoring) : undefined;
+}
 
 export async function startLocalMarket(settings: Settings, symbols: string[]): Promise<MarketPipeline> {
   const source = await createMarketSource(settings.market, {
@@ -27,7 +34,7 @@ export async function startLocalMarket(settings: Settings, symbols: string[]): P
     sim: { tickMs: settings.simTickMs },
     ...(settings.market === "replay" ? { replay: { dir: settings.replayDir ?? undefined } } : {}),
   });
-  return startPipeline(source, symbols);
+  return startPipeline(source, symbols, settings);
 }
 
 export async function startBusMarket(
@@ -50,11 +57,12 @@ export async function startBusMarket(
   // The ta process's own results win over our recomputation from the cached candles.
   const ta = new BusTaFeed(bus, symbols);
   await ta.start();
-  return startPipeline(source, symbols, ta);
+  return startPipeline(source, symbols, settings, ta);
 }
 
-async function startPipeline(source: MarketSource, symbols: string[], ta?: TaFeed): Promise<MarketPipeline> {
-  const market = new MarketPipeline(new MarketFeed(source, new CandleStore()), symbols, { ta });
+async function startPipeline(source: MarketSource, symbols: string[], settings: Settings, ta?: TaFeed): Promise<MarketPipeline> {
+  const scorer = await scorerFor(settings);
+  const market = new MarketPipeline(new MarketFeed(source, new CandleStore()), symbols, { ta, scorer, scoringTimeoutMs: settings.scoringTimeoutMs });
   await market.start();
   return market;
 }

@@ -9,13 +9,21 @@
  * analyzer sees closed candles only, and the trader's scores come from it, so a
  * spike inside a forming bar never opens a position the closed bar would not
  * have. Both run the same code; the decision one does one update per closed bar.
+ *
+ * With an owner's scoring module (--scoring), the base score comes from it
+ * instead: it is called for a coin after each of its closed 5m candles (with
+ * the closed candles of the feed's store, see src/scanner/scoring.ts), inside
+ * scoreContained (a throw, nonsense or a timeout gives the coin no score, is
+ * logged, and never stops anything). Cards and trading both use that score.
  */
 import type { TraderConfig } from "../config/schema.ts";
 import { TIMEFRAME_MS, type Candle, type CandleUpdate, type Timeframe } from "../market/candle.ts";
 import type { MarketFeed } from "../market/market-feed.ts";
 import type { MarketSourceStatus } from "../market/source.ts";
 import { CoinAnalyzer, type CoinSnapshot } from "../scanner/analyzer.ts";
+import { scoreContained, type ContainedScore } from "../scanner/contained-scoring.ts";
 import { scoredCoin } from "../scanner/scored-coin.ts";
+import { scoringInput, type Scorer } from "../scanner/scoring.ts";
 import { logger } from "../log.ts";
 import type { TaResult } from "../ta/result.ts";
 import type { ScoredCoin } from "../trader/signals.ts";
@@ -37,10 +45,28 @@ interface ClosedMark {
   received_at: number;
 }
 
+interface ExternalScore {
+  /** Open time of the closed 5m candle it was computed after. */
+  t: number;
+  result: ContainedScore;
+}
+
+export interface PipelineOptions {
+  notifyMs?: number;
+  ta?: TaFeed;
+  now?: () => number;
+  /** An owner's scorer; the built-in base score when absent. */
+  scorer?: Scorer;
+  scoringTimeoutMs?: number;
+}
+
 export class MarketPipeline implements MarketView {
   private readonly analyzers = new Map<string, CoinAnalyzer>();
   private readonly decisions = new Map<string, CoinAnalyzer>();
   private readonly lastClosed = new Map<string, ClosedMark>();
+  private readonly external = new Map<string, ExternalScore>();
+  private readonly scoring = new Map<string, Promise<void>>();
+  private readonly reported = new Map<string, { problem: string; at: number; count: number }>();
   private readonly cache = new Map<string, CoinSnapshot | null>();
   private readonly dirty = new Set<string>();
   private readonly listeners = new Set<(symbols: string[]) => void>();
@@ -51,7 +77,7 @@ export class MarketPipeline implements MarketView {
   constructor(
     private readonly feed: MarketFeed,
     private readonly symbolList: readonly string[],
-    private readonly options: { notifyMs?: number; ta?: TaFeed; now?: () => number } = {},
+    private readonly options: PipelineOptions = {},
   ) {
     for (const symbol of symbolList) {
       this.analyzers.set(symbol, new CoinAnalyzer(symbol));
@@ -82,9 +108,14 @@ export class MarketPipeline implements MarketView {
     if (!this.cache.has(symbol)) {
       const analyzer = this.analyzers.get(symbol);
       const own = analyzer?.snapshot() ?? null;
-      this.cache.set(symbol, own ? this.withFedTa(own) : null);
+      this.cache.set(symbol, own ? this.withExternalScore(this.withFedTa(own)) : null);
     }
     return this.cache.get(symbol) ?? null;
+  }
+
+  /** What scores the coins: "built-in base score" or the owner's module. */
+  scorerLabel(): string {
+    return this.options.scorer?.label ?? "built-in base score";
   }
 
   coins(): CoinSnapshot[] {
@@ -114,12 +145,16 @@ export class MarketPipeline implements MarketView {
    * closed candles only (the decision analyzers), with when the newest closed
    * 5m candle ended and arrived, so the cycle can refuse stale data.
    */
-  scoredCoins(config: TraderConfig): ScoredCoin[] {
+  async scoredCoins(config: TraderConfig): Promise<ScoredCoin[]> {
+    // An owner's module may still be answering for the newest candles: wait for it (bounded by its timeout).
+    if (this.scoring.size > 0) await Promise.all(this.scoring.values());
     const simulated = this.status().simulated;
     const out: ScoredCoin[] = [];
     for (const symbol of this.symbolList) {
-      const decided = this.decisions.get(symbol)?.snapshot();
-      if (!decided) continue;
+      const own = this.decisions.get(symbol)?.snapshot();
+      if (!own) continue;
+      const decided = this.withExternalScore(own);
+      if (decided.unscored) continue; // no score, no trade on it (the problem is logged)
       const mark = this.lastClosed.get(symbol);
       out.push(scoredCoin(decided, config, { price: this.coin(symbol)?.price ?? decided.price, closed_at: mark?.closed_at ?? null, received_at: mark?.received_at ?? null, simulated }));
     }
@@ -153,10 +188,11 @@ export class MarketPipeline implements MarketView {
     this.changed(update.symbol);
   }
 
-  /** A closed candle also goes to the decision analyzer; a closed 5m one marks the coin fresh. */
+  /** A closed candle also goes to the decision analyzer; a closed 5m one marks the coin fresh (and asks an owner's scorer). */
   private applyClosed(update: CandleUpdate): void {
     this.decisions.get(update.symbol)?.update(update);
     if (update.timeframe !== "5m") return;
+    if (this.options.scorer) this.scheduleScore(update.symbol, update.candle.t);
     const closedAt = update.candle.t + TIMEFRAME_MS["5m"];
     const previous = this.lastClosed.get(update.symbol);
     if (!previous || closedAt >= previous.closed_at) {
@@ -168,6 +204,54 @@ export class MarketPipeline implements MarketView {
     this.cache.delete(symbol);
     this.dirty.add(symbol);
     if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.options.notifyMs ?? 250);
+  }
+
+  /**
+   * Calls the owner's scorer for a coin after its 5m candle `t` closed — on the
+   * next turn, so the 1h / 4h bars that close with it are in the store too.
+   */
+  private scheduleScore(symbol: string, t: number): void {
+    const scorer = this.options.scorer;
+    if (!scorer) return;
+    const run = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const store = this.feed.store;
+      const input = scoringInput(symbol, { "5m": store.candles(symbol, "5m"), "1h": store.candles(symbol, "1h"), "4h": store.candles(symbol, "4h") });
+      const result: ContainedScore = input ? await scoreContained(scorer, input, this.options.scoringTimeoutMs) : { ok: false, problem: "no closed candles yet" };
+      const previous = this.external.get(symbol);
+      if (!previous || previous.t <= t) this.external.set(symbol, { t, result });
+      if (!result.ok) this.report(scorer.label, symbol, result.problem);
+      else this.reported.delete(symbol);
+      this.changed(symbol);
+    })();
+    this.scoring.set(symbol, run);
+    void run.finally(() => {
+      if (this.scoring.get(symbol) === run) this.scoring.delete(symbol);
+    });
+  }
+
+  /** One error line per coin and problem, then a reminder with the count at most hourly. */
+  private report(module: string, symbol: string, problem: string): void {
+    const now = (this.options.now ?? Date.now)();
+    const seen = this.reported.get(symbol);
+    if (seen && seen.problem === problem) {
+      seen.count += 1;
+      if (now - seen.at < 3_600_000) return;
+      seen.at = now;
+      log.error(`scoring module ${module}: ${symbol} has no score: ${problem} (${seen.count} times since the first)`);
+      return;
+    }
+    this.reported.set(symbol, { problem, at: now, count: 1 });
+    log.error(`scoring module ${module}: ${symbol} has no score: ${problem}; it is not traded until the module scores it`);
+  }
+
+  /** The owner's score for the coin's latest closed candle, in place of the built-in one. */
+  private withExternalScore(snapshot: CoinSnapshot): CoinSnapshot {
+    if (!this.options.scorer) return snapshot;
+    const external = this.external.get(snapshot.symbol);
+    if (!external) return { ...snapshot, score: { long: 0, short: 0, components: [] }, unscored: "waiting for the scoring module" };
+    if (!external.result.ok) return { ...snapshot, score: { long: 0, short: 0, components: [] }, unscored: external.result.problem };
+    return { ...snapshot, score: external.result.score };
   }
 
   /**

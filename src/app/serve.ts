@@ -6,6 +6,7 @@
 import { logger } from "../log.ts";
 import type { Settings } from "../settings.ts";
 import { checkBindSafety } from "../web/app.ts";
+import { scorerFor } from "./market-parts.ts";
 import { startServer } from "./start-server.ts";
 import { startTaRole } from "./start-ta.ts";
 import { startWebRole } from "./start-web.ts";
@@ -24,6 +25,14 @@ export async function serve(settings: Settings): Promise<number> {
   const refusal = checkBindSafety(settings.host, settings.dashboardToken) ?? roleRefusal(settings);
   if (refusal) {
     process.stderr.write(`error: ${refusal}\n`);
+    return 2;
+  }
+  // An owner's scoring module that does not load stops the start: never a silent fallback.
+  try {
+    await scorerFor(settings);
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}
+`);
     return 2;
   }
   let running: { stop(): Promise<void> };

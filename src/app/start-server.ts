@@ -23,9 +23,10 @@ import type { Settings } from "../settings.ts";
 import { parseSettings } from "../settings.ts";
 import type { TraderController } from "../trader/controller.ts";
 import { VERSION } from "../version.ts";
+import { recordMarketHistory } from "../history/record-market.ts";
 import { BacktestRuns, dataSetsFrom } from "./backtest-runs.ts";
 import { healthBody } from "./health.ts";
-import { startBusMarket, startLocalMarket } from "./market-parts.ts";
+import { scorerFor, startBusMarket, startLocalMarket } from "./market-parts.ts";
 import type { MarketPipeline } from "./market-pipeline.ts";
 import { publishMarketWhileHeld } from "./market-lease.ts";
 import type { RoleLease } from "./role-lease.ts";
@@ -59,13 +60,15 @@ export async function startServer(input: Partial<Settings> = {}): Promise<Runnin
   // Give Redis a moment so a trader's first read of the candle caches finds them.
   if (bus.kind === "redis" && !(await bus.ready(3000))) log.warn("Redis not reachable at start: working on local data until it is");
   const market = settings.role === "all" ? await startLocalMarket(settings, symbols) : await startBusMarket(bus, settings, symbols, { fallbackToBinance: false });
+  // Closed 5m/1h candles of real prices into <dataDir>/history.db (--history-days; never on a simulated market).
+  const history = recordMarketHistory(market, { dataDir, days: settings.historyDays });
   const trader = await startTrader({ ...settings, configPath: resolve(settings.configPath) }, dataDir, market, bus);
   // An all-in-one process publishes its market data only while it is the one TA fetcher,
   // so a ta process or a second all on the same Redis never doubles the stream.
   const taLease: RoleLease | null =
     settings.role === "all" ? await publishMarketWhileHeld(bus, market, settings, () => trader.currentConfig().use_ta_signals) : null;
 
-  const backtests = new BacktestRuns({ dataDir, dataSets: dataSetsFrom(settings.backtestData), currentConfig: () => trader.currentConfig() });
+  const backtests = new BacktestRuns({ dataDir, dataSets: dataSetsFrom(settings.backtestData), currentConfig: () => trader.currentConfig(), scorer: await scorerFor(settings) });
   const web = serveDashboard(settings, {
     backtests,
     controller: trader.controller,
@@ -77,6 +80,7 @@ export async function startServer(input: Partial<Settings> = {}): Promise<Runnin
         started,
         bus,
         market: market.status(),
+        scoring: market.scorerLabel(),
         leases: bus.kind === "redis" ? { [trader.leaseKey]: trader.holdsLease(), ...(taLease ? { [taLease.key]: taLease.isHeld() } : {}) } : undefined,
       }),
     security: { dashboardToken: settings.dashboardToken, host: settings.host },
@@ -99,6 +103,7 @@ export async function startServer(input: Partial<Settings> = {}): Promise<Runnin
       await trader.stop();
       await taLease?.release();
       market.stop();
+      history?.stop();
       await bus.close();
     },
   };

@@ -72,7 +72,7 @@ export async function startTaRole(settings: Settings): Promise<RunningTa> {
 
   const app = new Hono();
   app.get("/health", (c) =>
-    c.json(healthBody({ role: "ta", started, bus, market: market?.status() ?? null, leases: { [keys.leaseTa]: lease.isHeld() } })),
+    c.json(healthBody({ role: "ta", started, bus, market: market?.status() ?? null, scoring: market?.scorerLabel(), leases: { [keys.leaseTa]: lease.isHeld() } })),
   );
   app.notFound((c) => c.json({ error: "this is a ta process: it serves /health only (dashboards run in the web and trader roles)" }, 404));
   const server = Bun.serve({

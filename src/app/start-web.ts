@@ -43,7 +43,7 @@ export async function startWebRole(settings: Settings): Promise<RunningWeb> {
     market,
     record: trader.record,
     readOnly: READ_ONLY_MESSAGE,
-    health: () => healthBody({ role: "web", started, bus, market: market.status() }),
+    health: () => healthBody({ role: "web", started, bus, market: market.status(), scoring: market.scorerLabel() }),
     security: { dashboardToken: settings.dashboardToken, host: settings.host },
     version: VERSION,
   });

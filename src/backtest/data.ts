@@ -6,12 +6,16 @@
  * also be gzip-compressed (`.json.gz`). Every file is checked candle by candle
  * (readCandleFile: the error names the file, the index and the line); gaps are
  * reported, never filled.
+ *
+ * The candle history the server records (`backtest --data history`) loads into
+ * the same BacktestData shape through src/history/load.ts.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Candle, Timeframe } from "../market/candle.ts";
 import { TIMEFRAME_MS } from "../market/candle.ts";
 import { readCandleFile } from "../market/replay-source.ts";
+import { SAMPLE_DATA_DIR, SAMPLE_FILES } from "./sample.ts";
 
 export interface FundingPoint {
   /** The funding time (ms, on the 8 h grid). */
@@ -54,6 +58,8 @@ const LABEL = "backtest data";
 
 /** The file for a symbol and kind, plain or gzip; null when neither exists. */
 function fileFor(dir: string, symbol: string, kind: "5m" | "1h" | "8h-funding"): string | null {
+  // The shipped sample is embedded in the binary: its files are not in a folder there.
+  if (dir === SAMPLE_DATA_DIR) return kind === "5m" ? (SAMPLE_FILES[symbol] ?? null) : null;
   for (const name of [`${symbol}-${kind}.json`, `${symbol}-${kind}.json.gz`]) {
     const path = join(dir, name);
     if (existsSync(path)) return path;
@@ -63,6 +69,7 @@ function fileFor(dir: string, symbol: string, kind: "5m" | "1h" | "8h-funding"):
 
 /** Symbols with a 5m file in `dir`, sorted. */
 export function symbolsIn(dir: string): string[] {
+  if (dir === SAMPLE_DATA_DIR) return Object.keys(SAMPLE_FILES).sort();
   if (!existsSync(dir)) throw new BacktestDataError(`${LABEL}: folder ${dir} does not exist`);
   const symbols = new Set<string>();
   for (const name of readdirSync(dir)) {
@@ -132,7 +139,8 @@ function readFunding(path: string): FundingPoint[] {
   return points;
 }
 
-function findGaps(symbol: string, timeframe: Timeframe, candles: readonly Candle[]): DataGap[] {
+/** Every place where consecutive candles are more than one step apart (shared with the recorded history's loader). */
+export function findGaps(symbol: string, timeframe: Timeframe, candles: readonly Candle[]): DataGap[] {
   const step = TIMEFRAME_MS[timeframe];
   const gaps: DataGap[] = [];
   for (let i = 1; i < candles.length; i++) {

@@ -36,7 +36,10 @@ import { DEFAULT_FUNDING_RATE } from "../exchange/paper-funding.ts";
 import { bucketStart, mergeCandles } from "../market/aggregate.ts";
 import type { Candle, Timeframe } from "../market/candle.ts";
 import { TIMEFRAME_MS } from "../market/candle.ts";
+import { CandleStore } from "../market/candle-store.ts";
 import { CoinAnalyzer } from "../scanner/analyzer.ts";
+import { scoreContained } from "../scanner/contained-scoring.ts";
+import { scoringInput, type Scorer } from "../scanner/scoring.ts";
 import { scoredCoin } from "../scanner/scored-coin.ts";
 import { closeAll } from "../trader/closing.ts";
 import { freshCycleMemory, runCycle } from "../trader/cycle.ts";
@@ -69,6 +72,9 @@ export interface BacktestOptions {
    * the dashboard must not block the live loops); default never (the CLI).
    */
   yieldEveryMs?: number;
+  /** An owner's scorer (--scoring); the built-in base score when absent. */
+  scorer?: Scorer;
+  scoringTimeoutMs?: number;
   /** Sees every candle the engine reveals, with the clock at that moment (tests prove nothing comes early). */
   onReveal?: (symbol: string, timeframe: Timeframe, candle: Candle, clock: number) => void;
 }
@@ -109,6 +115,8 @@ export const ASSUMPTIONS = [
 
 interface Coin {
   series: SymbolSeries;
+  /** Closed candles kept as live keeps them, for an owner's scorer (null with the built-in score). */
+  store: CandleStore | null;
   analyzer: CoinAnalyzer;
   next: number;
   /** Aggregation of the hour / 4h buckets from smaller bars. */
@@ -127,8 +135,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRun
   const warmup = options.warmupCandles ?? 1000;
   let clock = data.first;
   const prices = new Map<string, number>();
+  const external = options.scorer && !options.scorer.builtIn ? options.scorer : null;
   const coins: Coin[] = data.series.map((series) => ({
-    series, analyzer: new CoinAnalyzer(series.symbol, { now: () => clock }), next: 0, hourParts: [], fourParts: [], hourFileNext: 0, fundingNext: 0, closedAt: null, receivedAt: null,
+    series, store: external ? new CandleStore() : null, analyzer: new CoinAnalyzer(series.symbol, { now: () => clock }), next: 0, hourParts: [], fourParts: [], hourFileNext: 0, fundingNext: 0, closedAt: null, receivedAt: null,
   }));
   const bySymbol = new Map(coins.map((coin) => [coin.series.symbol, coin]));
 
@@ -160,7 +169,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRun
     readConfig: async () => (paused ? { ...config, mode: "paused" } : config),
     exchangeFor: () => ({ exchange: paper }),
     startingBalance: () => paper.startingBalance,
-    coins: (cfg) => scored(coins, cfg, prices),
+    coins: (cfg) => (external ? scoredByModule(coins, cfg, prices, external, options.scoringTimeoutMs, journal) : scored(coins, cfg, prices)),
     lock: { current: async () => lock, set: async (info) => void (lock = { ...info, at: new Date(clock).toISOString() }) },
     journal,
     reconcile: async (exchange, positions) => void (await reconcileClosedPositions(exchange, positions, closePorts)),
@@ -233,6 +242,31 @@ for (let t = data.first; t <= tradeTo; t += FIVE, step++) {
   };
 }
 
+/**
+ * With an owner's scorer: its score for each coin from the closed candles the
+ * engine has revealed (the same windows live keeps), contained as live
+ * contains it — a coin it fails on is not traded this cycle, and the problem
+ * goes to the run's error list.
+ */
+async function scoredByModule(coins: Coin[], config: TraderConfig, prices: Map<string, number>, scorer: Scorer, timeoutMs: number | undefined, journal: BacktestJournal): Promise<ScoredCoin[]> {
+  const out: ScoredCoin[] = [];
+  for (const coin of coins) {
+    const snapshot = coin.analyzer.snapshot();
+    const store = coin.store;
+    if (!snapshot || !store) continue;
+    const symbol = coin.series.symbol;
+    const input = scoringInput(symbol, { "5m": store.candles(symbol, "5m"), "1h": store.candles(symbol, "1h"), "4h": store.candles(symbol, "4h") });
+    if (!input) continue;
+    const result = await scoreContained(scorer, input, timeoutMs);
+    if (!result.ok) {
+      journal.log("error", `scoring module ${scorer.label}: ${symbol} has no score: ${result.problem}`);
+      continue;
+    }
+    out.push(scoredCoin({ ...snapshot, score: result.score }, config, { price: prices.get(symbol) ?? snapshot.price, closed_at: coin.closedAt, received_at: coin.receivedAt, simulated: false }));
+  }
+  return out;
+}
+
 function scored(coins: Coin[], config: TraderConfig, prices: Map<string, number>): ScoredCoin[] {
   const out: ScoredCoin[] = [];
   for (const coin of coins) {
@@ -248,7 +282,9 @@ function reveal(coin: Coin, candle: Candle, clock: number, onReveal: BacktestOpt
   const symbol = coin.series.symbol;
   const update = (timeframe: Timeframe, bar: Candle) => {
     onReveal?.(symbol, timeframe, bar, clock);
-    coin.analyzer.update({ symbol, timeframe, candle: bar, closed: true });
+    const closed = { symbol, timeframe, candle: bar, closed: true } as const;
+    coin.analyzer.update(closed);
+    coin.store?.apply(closed);
   };
   update("5m", candle);
   coin.closedAt = candle.t + FIVE;

@@ -65,6 +65,7 @@ export function formatReport(study: StudyResult): string {
       `TP ${c.tp_pct === null ? "off" : `${c.tp_pct} %`}, SL ${c.sl_pct === null ? "off" : `${c.sl_pct} %`} (of margin), thresholds long ${c.long_threshold} / short ${c.short_threshold}, ` +
       `kill switch ${c.kill_switch_drawdown_pct} %, re-entry cooldown ${c.reentry_cooldown_minutes} min, scan every ${c.scan_interval_minutes} min`,
   );
+  lines.push(`Scoring: ${study.scoring}`);
   lines.push("");
   lines.push(metricsTable(study.runs, [["Signals refused by max_positions (per cycle)", study.runs.map((r) => String(r.rejected_by_max_positions))]]));
   for (const run of study.runs) {

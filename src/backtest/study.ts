@@ -8,6 +8,7 @@
  */
 import type { TraderConfig } from "../config/schema.ts";
 import { pairedBlockBootstrap, type BootstrapResult } from "./bootstrap.ts";
+import type { Scorer } from "../scanner/scoring.ts";
 import type { BacktestData, DataGap } from "./data.ts";
 import { runBacktest, type BacktestRun, type EquityPoint } from "./engine.ts";
 import { computeMetrics, dailyReturns, groupTrades, type GroupRow, type Metrics } from "./metrics.ts";
@@ -27,6 +28,8 @@ export interface StudyOptions {
   startingBalance?: number;
   /** See BacktestOptions.yieldEveryMs. */
   yieldEveryMs?: number;
+  /** An owner's scorer; the built-in base score when absent. */
+  scorer?: Scorer;
   onProgress?: (label: string, done: number, total: number) => void;
 }
 
@@ -64,6 +67,8 @@ export interface StudyResult {
   data: { dir: string; symbols: string[]; first: string; last: string; gaps: (Omit<DataGap, "from"> & { from: string })[] };
   period: { from: string; to: string; holdout_from: string | null; holdout_pct: number | null };
   config: TraderConfig;
+  /** What scored the coins. */
+  scoring: string;
   assumptions: string[];
   runs: RunReport[];
   comparison: Comparison | null;
@@ -83,6 +88,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
         to: options.to,
         startingBalance: options.startingBalance,
         yieldEveryMs: options.yieldEveryMs,
+        scorer: options.scorer,
         onProgress: (done, total) => options.onProgress?.(label, done, total),
       }),
     );
@@ -117,6 +123,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     },
     period: { from: iso(first.from), to: iso(first.to), holdout_from: holdoutFrom === null ? null : iso(holdoutFrom), holdout_pct: options.holdoutPct ?? null },
     config: first.config,
+    scoring: options.scorer?.label ?? "built-in base score",
     assumptions: first.assumptions,
     runs: reports,
     comparison,

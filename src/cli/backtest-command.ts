@@ -1,30 +1,42 @@
 /**
- * `backtest [--data DIR] [--symbols A,B] [--from DATE] [--to DATE] [--config FILE]
- *           [--compare ta] [--holdout PCT] [--balance USDT] [--out DIR]`
+ * `backtest [--data DIR | --data history [--data-dir DIR]] [--symbols A,B] [--from DATE] [--to DATE]
+ *           [--config FILE] [--compare ta] [--holdout PCT] [--balance USDT] [--out DIR]`
  *
  * Replays recorded candles through the live trader (src/backtest/), prints the
  * report and writes result.json, trades.csv and equity.csv to --out (default
  * ./backtest-out). Without --data it runs on the sample shipped with the
- * program (4 coins, 4 weeks of January 2022). Progress goes to stderr.
+ * program (4 coins, 4 weeks of January 2022). `--data history` runs on the
+ * candle history the server records (`<data-dir>/history.db`, --data-dir or
+ * DATA_DIR, default ./data; filled and exported by `history fetch` /
+ * `history export`); a folder named history is `--data ./history`.
+ * Progress goes to stderr.
  *
  * Exit codes: 0 done; 2 bad usage or bad input (a data file, the config, a
  * date), with one line saying what and where; nothing is written then.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseConfigText } from "../config/config-file.ts";
 import { DEFAULT_TRADER_CONFIG, type TraderConfig } from "../config/schema.ts";
 import { BacktestDataError, loadBacktestData } from "../backtest/data.ts";
+import { SAMPLE_DATA_DIR } from "../backtest/sample.ts";
+import { loadHistoryData } from "../history/load.ts";
 import { formatReport, writeStudyFiles } from "../backtest/report.ts";
 import { runStudy } from "../backtest/study.ts";
 import { setQuiet } from "../log.ts";
+import { loadScorerModule, ScorerLoadError } from "../scanner/scorer-module.ts";
+import type { Scorer } from "../scanner/scoring.ts";
 
-export const SAMPLE_DATA_DIR = join(import.meta.dir, "../backtest/sample");
+export { SAMPLE_DATA_DIR };
 
-const USAGE = "usage: backtest [--data DIR] [--symbols A,B] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE] [--compare ta] [--holdout PCT] [--balance USDT] [--out DIR]";
+/** `--data history`: the recorded candle history instead of a folder. */
+export const HISTORY_DATA = "history";
+
+const USAGE = "usage: backtest [--data DIR | --data history [--data-dir DIR]] [--symbols A,B] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE] [--compare ta] [--holdout PCT] [--balance USDT] [--out DIR]";
 
 export interface BacktestArgs {
   data: string;
+  /** For --data history: the data dir holding history.db (null: DATA_DIR or ./data). */
+  dataDir: string | null;
   symbols: string[] | null;
   from: number | null;
   to: number | null;
@@ -33,12 +45,13 @@ export interface BacktestArgs {
   holdoutPct: number | null;
   balance: number;
   out: string;
+  scoring: string | null;
 }
 
 class UsageError extends Error {}
 
 export function parseBacktestArgs(args: string[]): BacktestArgs {
-  const parsed: BacktestArgs = { data: SAMPLE_DATA_DIR, symbols: null, from: null, to: null, configPath: null, compare: false, holdoutPct: null, balance: 10_000, out: "backtest-out" };
+  const parsed: BacktestArgs = { data: SAMPLE_DATA_DIR, dataDir: null, symbols: null, from: null, to: null, configPath: null, compare: false, holdoutPct: null, balance: 10_000, out: "backtest-out", scoring: null };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -49,11 +62,13 @@ export function parseBacktestArgs(args: string[]): BacktestArgs {
     };
     switch (name) {
       case "--data": parsed.data = value(); break;
+      case "--data-dir": parsed.dataDir = value(); break;
       case "--symbols": parsed.symbols = value().split(",").map((s) => s.trim().toUpperCase()).filter(Boolean); break;
       case "--from": parsed.from = date(name, value()); break;
       case "--to": parsed.to = date(name, value()); break;
       case "--config": parsed.configPath = value(); break;
       case "--out": parsed.out = value(); break;
+      case "--scoring": parsed.scoring = value(); break;
       case "--compare": {
         const what = value();
         if (what !== "ta") throw new UsageError(`--compare takes "ta" (the run with the TA bonus off and on), got ${JSON.stringify(what)}`);
@@ -76,6 +91,7 @@ export function parseBacktestArgs(args: string[]): BacktestArgs {
         throw new UsageError(`unknown argument ${JSON.stringify(arg)}; ${USAGE}`);
     }
   }
+  if (parsed.dataDir !== null && parsed.data !== HISTORY_DATA) throw new UsageError(`--data-dir goes with --data history (the recorded candle history in DIR/history.db); a folder of candle files is --data DIR`);
   if (parsed.from !== null && parsed.to !== null && parsed.to <= parsed.from) throw new UsageError(`--to (${iso(parsed.to)}) must be after --from (${iso(parsed.from)})`);
   for (const symbol of parsed.symbols ?? []) if (!/^[A-Z0-9]{1,20}USDT$/.test(symbol)) throw new UsageError(`--symbols: ${JSON.stringify(symbol)} is not a USDT pair such as BTCUSDT`);
   return parsed;
@@ -106,12 +122,15 @@ export async function runBacktestCommand(args: string[]): Promise<number> {
   let parsed: BacktestArgs;
   let config: TraderConfig;
   let data;
+  let scorer: Scorer | undefined;
   try {
     parsed = parseBacktestArgs(args);
     config = loadConfig(parsed.configPath);
-    data = loadBacktestData(parsed.data, parsed.symbols ? { symbols: parsed.symbols } : {});
+    scorer = parsed.scoring ? await loadScorerModule(parsed.scoring) : undefined;
+    const only = parsed.symbols ? { symbols: parsed.symbols } : {};
+    data = parsed.data === HISTORY_DATA ? loadHistoryData(parsed.dataDir ?? (process.env.DATA_DIR || "./data"), only) : loadBacktestData(parsed.data, only);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof BacktestDataError) {
+    if (error instanceof UsageError || error instanceof BacktestDataError || error instanceof ScorerLoadError) {
       process.stderr.write(`error: ${error.message}\n`);
       return 2;
     }
@@ -128,6 +147,7 @@ export async function runBacktestCommand(args: string[]): Promise<number> {
       compare: parsed.compare,
       holdoutPct: parsed.holdoutPct,
       startingBalance: parsed.balance,
+      scorer,
       onProgress: progress,
     });
   } catch (error) {

@@ -36,6 +36,12 @@ export interface CoinSnapshot {
   closes: number[];
   ta: TaResult;
   score: BaseScore;
+  /**
+   * Set when an owner's scoring module gave this coin no score for its latest
+   * closed candle (it threw, timed out, returned nonsense, or has not answered
+   * yet): why. The coin is then shown without a score and not traded.
+   */
+  unscored?: string;
 }
 
 export interface CoinAnalyzerOptions {

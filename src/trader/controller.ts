@@ -69,7 +69,7 @@ export interface ControllerDeps {
   paper: Exchange & { startingBalance: number };
   coinex: Exchange | null;
   market: () => { name: string; simulated: boolean; banner: string | null };
-  coins: (config: TraderConfig) => ScoredCoin[];
+  coins: (config: TraderConfig) => ScoredCoin[] | Promise<ScoredCoin[]>;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** Why this process must not trade (another process holds the trader lease); null when it may. */
@@ -133,6 +133,8 @@ export class TraderController {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private unconfirmedLiveWarned = false;
+  /** The mode in force as last told to the event listeners (null before boot: nothing to compare with). */
+  private announcedMode: TraderMode | null = null;
 
   constructor(private readonly deps: ControllerDeps) {
     this.now = deps.now ?? Date.now;
@@ -160,9 +162,11 @@ export class TraderController {
     this.state = await this.deps.state.load();
     await this.lock.current();
     this.duty.restore(this.state.closing_duty);
+    this.announcedMode = this.effectiveMode();
     await this.refreshAccount();
     if (this.state.running) {
       this.deps.journal.log("control", "Restored ON after restart (the owner left the trader running)", { action: "restore", ok: true, result: "ON" }, "system");
+      this.emit({ type: "control", at: this.now(), message: `Trader ON after a restart (mode ${this.effectiveMode()})`, data: { action: "restore", origin: "system", mode: this.effectiveMode() } });
       this.scheduleNext(0);
     }
     const refreshMs = this.deps.accountRefreshMs ?? 5000;
@@ -179,6 +183,7 @@ export class TraderController {
     this.state = await this.deps.state.load();
     await this.lock.current();
     this.duty.restore(this.state.closing_duty);
+    this.announcedMode = this.effectiveMode();
     if (this.state.running) this.scheduleNext(0);
     else if (this.timer) {
       clearTimeout(this.timer);
@@ -253,18 +258,24 @@ export class TraderController {
     // Saved first: if the disk refuses, the trader stays OFF (a restart would come up OFF anyway).
     await this.saveState({ ...this.state, running: true });
     this.scheduleNext(0);
-    return this.record(origin, "start", { ok: true, message: `Trader ON (mode ${this.effectiveMode()})` });
+    const message = `Trader ON (mode ${this.effectiveMode()})`;
+    this.emit({ type: "control", at: this.now(), message, data: { action: "start", origin, mode: this.effectiveMode() } });
+    return this.record(origin, "start", { ok: true, message });
   }
 
   async stop(origin: Origin): Promise<ActionResult> {
     // In memory first: stopping must work even when the state file cannot be written.
+    const wasRunning = this.state.running;
     this.state = { ...this.state, running: false };
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.notify("status");
     const failure = await this.saveOff();
-    if (failure) return this.record(origin, "stop", { ok: false, message: `Trader OFF now, but trader_state.json could not be written (${failure}); a restart comes up OFF and the write is retried` });
-    return this.record(origin, "stop", { ok: true, message: "Trader OFF: no more cycles (open positions stay open)" });
+    const result = failure
+      ? { ok: false, message: `Trader OFF now, but trader_state.json could not be written (${failure}); a restart comes up OFF and the write is retried` }
+      : { ok: true, message: "Trader OFF: no more cycles (open positions stay open)" };
+    if (wasRunning) this.emit({ type: "control", at: this.now(), message: result.message, data: { action: "stop", origin } });
+    return this.record(origin, "stop", result);
   }
 
   async pause(origin: Origin): Promise<ActionResult> {
@@ -322,6 +333,7 @@ export class TraderController {
     }
     const warnings = configWarnings(result.config).filter((w) => w.field in patch).map((w) => w.message);
     this.deps.journal.log("control", `Config updated: ${describePatch(patch)}${warnings.length ? ` — warning: ${warnings.join("; ")}` : ""}`, { action: "config", ok: true, result: describePatch(patch), patch, warnings }, origin);
+    this.announceMode(origin);
     this.notify("config");
     this.notify("status");
     if (patch.scan_interval_minutes !== undefined && this.state.running) this.scheduleNext();
@@ -337,6 +349,7 @@ export class TraderController {
       await this.forgetLiveConfirmationUnless(config.mode);
     }
     this.deps.journal.log("control", "trader_config.json edited by hand: new config in force", { action: "config", ok: true, result: "hand edit accepted", config }, "file");
+    this.announceMode("file");
     this.notify("config");
     this.notify("status");
     void this.moveStops();
@@ -381,7 +394,8 @@ export class TraderController {
     const message = failedSteps.length === 0
       ? `Emergency stop: trader OFF, paused, locked; closed ${closed} position(s)`
       : `Emergency stop: trader OFF and locked; ${failedSteps.map((s) => `${s.step} FAILED: ${s.detail}`).join("; ")}`;
-    this.emit({ type: "control", at, message, data: { steps: report.steps } });
+    this.emit({ type: "control", at, message, data: { action: "emergency-stop", origin, steps: report.steps, outcomes: report.outcomes } });
+    this.announceMode(origin, "emergency stop");
     this.notify("config");
     await this.refreshAccount();
     return this.record(origin, "emergency-stop", { ok: failedSteps.length === 0, message, data: { outcomes: report.outcomes, steps: report.steps } });
@@ -397,6 +411,7 @@ export class TraderController {
     this.memory.breaker.reset();
     const base = lock ? `Lockfile cleared (was: ${lock.reason})` : "No lockfile was set";
     const warning = this.killSwitchWouldTrip();
+    if (lock) this.emit({ type: "control", at: this.now(), message: base, data: { action: "clear-lockfile", origin, was: { reason: lock.reason, source: lock.source }, warning } });
     return this.record(origin, "clear-lockfile", { ok: true, message: warning ? `${base}. Warning: ${warning}` : base, data: { warning } });
   }
 
@@ -599,6 +614,7 @@ export class TraderController {
         const result = await this.deps.config.update({ mode: "paused" }, "system");
         if (!result.ok) throw new Error(result.issues.map((i) => i.message).join("; "));
         this.deps.journal.log("control", `Mode set to paused by the system: ${reason}`, { action: "pause", ok: true, result: reason }, "system");
+        this.announceMode("system", reason);
         this.notify("config");
         this.notify("status");
       },
@@ -734,6 +750,21 @@ export class TraderController {
 
   private emit(event: TraderEvent): void {
     for (const listener of this.eventListeners) listener(event);
+  }
+
+  /**
+   * Tells the listeners when the mode in force changed (owner, API, hand edit,
+   * kill switch, emergency stop); `cause` marks a change that is part of a
+   * larger event already reported (the kill switch's or the emergency stop's pause).
+   */
+  private announceMode(origin: Origin, cause?: string): void {
+    const from = this.announcedMode;
+    const to = this.effectiveMode();
+    this.announcedMode = to;
+    if (from === null || from === to) return;
+    const confirmed = to === "live" && this.state.live_confirmed_at !== null;
+    const message = `Mode changed: ${from} → ${to}${confirmed ? " (live confirmed by the owner)" : ""}`;
+    this.emit({ type: "control", at: this.now(), message, data: { action: "mode", from, to, origin, confirmed, ...(cause ? { cause } : {}) } });
   }
 
   private notify(topic: ChangeTopic): void {

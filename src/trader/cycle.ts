@@ -138,7 +138,7 @@ export async function runCycle(ports: CyclePorts, memory: CycleMemory): Promise<
       await snapshotEquity(exchange, config, ports, read);
       return finish();
     }
-    const coins = ports.coins(config);
+    const coins = await ports.coins(config);
     summary.scanned = coins.length;
     const signals = findSignals(coins, config);
     summary.signals = signals.length;
@@ -212,6 +212,7 @@ function exchangeGuards(exchange: Exchange, config: TraderConfig, ports: CyclePo
       const message = `${what}: ${error instanceof Error ? error.message : String(error)}`;
       summary.errors.push(message);
       ports.journal.log("error", `Exchange call failed: ${message}`, { kind, failures: breaker.failuresOf(kind) + 1 });
+      ports.emit({ type: "error", at: ports.now(), message: `Exchange call failed: ${message}`, data: { call: what, kind, failures: breaker.failuresOf(kind) + 1 } });
       if (breaker.recordFailure(kind, message, config.circuit_breaker_threshold)) {
         const count = breaker.failuresOf(kind);
         const reason = `circuit breaker: ${count} consecutive failed exchange ${kind === "order" ? "orders" : "reads"} (last: ${message})`;
@@ -310,7 +311,8 @@ async function openPosition(
     margin, leverage, client_id: clientId, reason: label, exchange: exchange.name, mode: config.mode, at,
     signal: { base: signal.score.base, bonus: signal.score.bonus, total: signal.score.total, threshold: signal.threshold },
   });
-  ports.emit({ type: "trade_open", at, symbol: signal.symbol, message, data: { side: signal.side, amount: filled.amount, price: filled.price, leverage, margin, fee: filled.fee } });
+  const score = { base: signal.score.base, bonus: signal.score.bonus, total: signal.score.total, threshold: signal.threshold };
+  ports.emit({ type: "trade_open", at, symbol: signal.symbol, message, data: { side: signal.side, amount: filled.amount, price: filled.price, leverage, margin, fee: filled.fee, score } });
   return { duplicate: false, position };
 }
 

@@ -103,7 +103,8 @@ export interface CyclePorts {
   /** The exchange to trade on for a mode, or why trading in that mode is impossible now. */
   exchangeFor(mode: "live" | "dry-run"): { exchange: Exchange } | { refused: string };
   startingBalance(exchange: Exchange, equity: number): number;
-  coins(config: TraderConfig): ScoredCoin[];
+  /** Coins as scored on closed candles (an owner's scoring module may answer asynchronously). */
+  coins(config: TraderConfig): ScoredCoin[] | Promise<ScoredCoin[]>;
   lock: LockPort;
   journal: TraderJournal;
   /**

@@ -44,6 +44,8 @@ export interface MarketView {
   status(): MarketSourceStatus;
   /** Called with the symbols whose snapshot changed (throttled by the producer). */
   onChange(listener: (symbols: string[]) => void): () => void;
+  /** What scores the coins ("built-in base score", or an owner's module). */
+  scorerLabel?(): string;
 }
 
 export interface RecordView {

@@ -15,3 +15,7 @@ declare module "*.svg" {
   const path: string;
   export default path;
 }
+declare module "*.json.gz" {
+  const path: string;
+  export default path;
+}

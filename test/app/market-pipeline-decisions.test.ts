@@ -50,7 +50,7 @@ test("a forming spike changes what the scanner shows, not what the trader scores
   market = new MarketPipeline(new MarketFeed(source, new CandleStore()), ["BTCUSDT"], { notifyMs: 1, now: () => now });
   await market.start();
   const config = { ...DEFAULT_TRADER_CONFIG };
-  const before = market.scoredCoins(config)[0]!;
+  const before = (await market.scoredCoins(config))[0]!;
   const lastClosedEnd = START + 400 * TIMEFRAME_MS["5m"];
   expect(before).toMatchObject({ symbol: "BTCUSDT", closed_at: lastClosedEnd, received_at: now });
   const displayBefore = market.coin("BTCUSDT")!.score;
@@ -60,13 +60,13 @@ test("a forming spike changes what the scanner shows, not what the trader scores
   source.push({ symbol: "BTCUSDT", timeframe: "5m", candle: { t, o: 100, h: 160, l: 100, c: 158, v: 500 }, closed: false });
   const displaySpike = market.coin("BTCUSDT")!.score;
   expect(displaySpike).not.toEqual(displayBefore); // the display moved…
-  const during = market.scoredCoins(config)[0]!;
+  const during = (await market.scoredCoins(config))[0]!;
   expect({ long: during.long, short: during.short }).toEqual({ long: before.long, short: before.short }); // …the decision did not
   expect(during.closed_at).toBe(lastClosedEnd);
 
   now += 4 * 60_000;
   source.push({ symbol: "BTCUSDT", timeframe: "5m", candle: { t, o: 100, h: 160, l: 100, c: 158, v: 500 }, closed: true });
-  const after = market.scoredCoins(config)[0]!;
+  const after = (await market.scoredCoins(config))[0]!;
   expect({ long: after.long, short: after.short }).not.toEqual({ long: before.long, short: before.short });
   expect(after).toMatchObject({ closed_at: t + TIMEFRAME_MS["5m"], received_at: now });
 });

@@ -46,10 +46,16 @@ export function CoinCard(props: { symbol: string; coin: CoinSnapshot | null; con
         <span class="price" data-field="price">{formatPrice(coin.price)}</span>
         <span class={`change ${signClass(coin.change_24h_pct)}`} data-field="change" title="24h change">{formatSignedPct(coin.change_24h_pct)}</span>
       </header>
-      <div class="scores">
-        <ScoreLine side="long" label="L" value={composite.long} threshold={config.long_threshold} />
-        <ScoreLine side="short" label="S" value={composite.short} threshold={config.short_threshold} />
-      </div>
+      {coin.unscored ? (
+        <div class="scores unscored" data-unscored="true" title="The scoring module gave no score for the latest closed candle: this coin is not traded until it does">
+          no score: {coin.unscored}
+        </div>
+      ) : (
+        <div class="scores">
+          <ScoreLine side="long" label="L" value={composite.long} threshold={config.long_threshold} components={componentsText(coin, "long")} />
+          <ScoreLine side="short" label="S" value={composite.short} threshold={config.short_threshold} components={componentsText(coin, "short")} />
+        </div>
+      )}
       <Ribbon ta={coin.ta} symbol={symbol} />
       <Squeeze ta={coin.ta} symbol={symbol} />
       <Divergence ta={coin.ta} symbol={symbol} />
@@ -58,7 +64,12 @@ export function CoinCard(props: { symbol: string; coin: CoinSnapshot | null; con
   );
 }
 
-function ScoreLine(props: { side: "long" | "short"; label: string; value: CompositeSide; threshold: number }) {
+/** The base score's parts for the tooltip: "trend_1h 10 (price > EMA21 > EMA55 on 1h); …". */
+function componentsText(coin: CoinSnapshot, side: "long" | "short"): string {
+  return coin.score.components.map((c) => `${c.name} ${c[side]}${c.detail ? ` (${c.detail})` : ""}`).join("; ");
+}
+
+function ScoreLine(props: { side: "long" | "short"; label: string; value: CompositeSide; threshold: number; components: string }) {
   // `total` is what the trader compares: it includes the bonus only when use_ta_signals is on.
   const hit = props.value.total >= props.threshold;
   return (
@@ -66,7 +77,7 @@ function ScoreLine(props: { side: "long" | "short"; label: string; value: Compos
       class={`score ${props.side}${hit ? " hit" : ""}`}
       data-score={props.side}
       data-total={String(props.value.total)}
-      title={`${props.side} score: base + TA bonus = sum; the trader compares ${props.value.applied ? "the sum" : "the base (TA bonus display-only)"} with its threshold ${props.threshold}`}
+      title={`${props.side} score: base + TA bonus = sum; the trader compares ${props.value.applied ? "the sum" : "the base (TA bonus display-only)"} with its threshold ${props.threshold}${props.components ? `. Base: ${props.components}` : ""}`}
     >
       <span class="score-label">{props.label}</span> <b>{props.value.text}</b>
     </div>

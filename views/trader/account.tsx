@@ -9,7 +9,7 @@ import { formatPct, formatSignedUsd, formatTime, formatUsd, signClass } from "..
 import { EquityCurve } from "../svg.tsx";
 import { ActionButton } from "./forms.tsx";
 
-export function Account(props: { account: AccountView | null; error: string | null; exchange: string; curve: EquityPoint[]; killSwitchPct: number; status: TraderStatus }) {
+export function Account(props: { account: AccountView | null; error: string | null; exchange: string; curve: EquityPoint[]; killSwitchPct: number; status: TraderStatus; scoring: string }) {
   const a = props.account;
   const cycle = props.status.last_cycle;
   return (
@@ -52,6 +52,7 @@ export function Account(props: { account: AccountView | null; error: string | nu
       <EquityCurve points={props.curve} baseline={a?.starting_balance ?? null} />
       <dl class="facts">
         <dt>Market</dt><dd>{props.status.market_source.name}{props.status.market_source.simulated ? " (not real prices)" : ""}</dd>
+        <dt>Scoring</dt><dd id="trader-scoring">{props.scoring}</dd>
         <dt>Last cycle</dt>
         <dd id="last-cycle">{cycle ? `${formatTime(cycle.at)} · ${cycle.skipped ? `skipped: ${cycle.skipped}` : `${cycle.mode}: ${cycle.scanned} scanned, ${cycle.signals} signals, ${cycle.actions.length} actions${cycle.errors.length ? `, ${cycle.errors.length} errors` : ""}`}` : "none yet"}</dd>
       </dl>

@@ -80,6 +80,7 @@ export class Dashboard {
         const status = this.status();
         return toHtml(
           <Account
+            scoring={deps.market.scorerLabel?.() ?? "built-in base score"}
             account={status.account}
             error={status.account_error}
             exchange={status.exchange}
@@ -153,7 +154,7 @@ export class Dashboard {
     if (this.scannerPageCache.version === version) return this.scannerPageCache.html;
     const [banner, ...cards] = fragments.map((f) => f.html);
     const html = "<!doctype html>" + toHtml(
-      <ScannerPage shell={this.shell} wsUrl={`/ws?page=scanner&since=${this.since()}`} banner={banner ?? ""} cards={cards} count={cards.length} />,
+      <ScannerPage shell={this.shell} wsUrl={`/ws?page=scanner&since=${this.since()}`} banner={banner ?? ""} cards={cards} count={cards.length} scoring={this.deps.market.scorerLabel?.() ?? "built-in base score"} />,
     );
     this.scannerPageCache = { version, html };
     return html;
