@@ -137,7 +137,8 @@ export const HELP = `Usage (from source: bun src/main.ts …; compiled: coinex-t
   coinex-trader [serve] [options]       start the server (default)
   coinex-trader ta --input FILE [--symbol S]
                                         compute TA for a JSON array of candles and print JSON
-  coinex-trader backtest [--data DIR] [--from DATE] [--to DATE] [--config FILE] [--compare ta] [--holdout PCT] [--out DIR]
+  coinex-trader backtest [--data DIR | --data history] [--from DATE] [--to DATE] [--config FILE]
+                         [--scoring FILE] [--compare ta] [--holdout PCT] [--out DIR]
                                         replay recorded candles through the trader and report (README, "Backtesting")
   coinex-trader history fetch --days N [--symbols A,B] [--timeframes 5m,1h] [--data-dir DIR]
   coinex-trader history export --out DIR [--symbols A,B] [--from DATE] [--to DATE] [--data-dir DIR]

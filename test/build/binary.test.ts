@@ -1,7 +1,8 @@
 /**
  * `npm run build`'s command produces one executable that, copied alone into an
  * empty folder, answers --version and serves every page and asset (views,
- * static files and htmx are embedded).
+ * static files and htmx are embedded), backtests on its embedded sample, and
+ * loads an owner's scoring module from a folder of its own.
  */
 import { afterAll, expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -49,4 +50,27 @@ test("the compiled binary runs alone from an empty folder", async () => {
   }
   const scanner = await (await fetch(base + "/")).text();
   expect(scanner.match(/data-symbol="/g)?.length).toBe(29);
-}, 120_000);
+  server.kill();
+  await server.exited;
+
+  // The shipped sample is inside the binary: a backtest needs no data folder.
+  const backtest = Bun.spawnSync(["./coinex-trader", "backtest", "--out", "report"], { cwd: alone, env: { PATH: process.env.PATH ?? "" } });
+  expect(backtest.stderr.toString()).not.toContain("error:");
+  expect(backtest.exitCode).toBe(0);
+  expect(backtest.stdout.toString()).toContain("Scoring: built-in base score");
+  expect(readdirSync(join(alone, "report")).sort()).toEqual(["equity.csv", "result.json", "trades.csv"]);
+
+  // An owner's module, in a folder of its own, is read from disk at start (not bundled).
+  const owner = join(work, "owner");
+  Bun.spawnSync(["mkdir", "-p", owner]);
+  copyFileSync(join(root, "test/fixtures/scoring/fixed.ts"), join(owner, "scoring.ts"));
+  server = Bun.spawn(["./coinex-trader", "serve", "--market", "sim", "--port", String(port), "--scoring", join(owner, "scoring.ts")], { cwd: alone, env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "silent" }, stdout: "ignore", stderr: "ignore" });
+  await waitFor("the binary's /health with the owner's scoring", async () => (await fetch(base + "/health").catch(() => null))?.ok ?? false, 15_000, 100);
+  const health = (await (await fetch(base + "/health")).json()) as { scoring?: string };
+  expect(health.scoring).toBe(`${join(owner, "scoring.ts")} (owner)`);
+
+  // A module that is not there stops the start: never a silent fallback to the built-in score.
+  const missing = Bun.spawnSync(["./coinex-trader", "serve", "--market", "sim", "--port", String(port + 1), "--scoring", join(owner, "absent.ts")], { cwd: alone, env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "silent" } });
+  expect(missing.exitCode).toBe(2);
+  expect(missing.stderr.toString()).toContain("absent.ts");
+}, 180_000);
