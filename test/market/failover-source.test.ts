@@ -88,7 +88,8 @@ describe("FailoverMarketSource", () => {
     const forming = openOf("5m", Date.now());
     expect(store.forming("BTCUSDT", "5m")?.t).toBe(forming);
 
-    const tick = { ...fakeCandle("5m", forming), c: 140, h: 150 };
+    // A valid candle whatever the clock: the fake's open is 100–149, so low 90 and high 150 bound any close.
+    const tick = { ...fakeCandle("5m", forming), c: 140, h: 150, l: 90 };
     await bus.publish(channels.marketCandles("BTCUSDT"), { symbol: "BTCUSDT", timeframe: "5m", candle: tick, closed: false });
     await waitFor("the bus tick in the store", () => store.forming("BTCUSDT", "5m")?.c === 140);
     await checksPass(10);
