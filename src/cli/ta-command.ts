@@ -12,7 +12,7 @@
 import { basename } from "node:path";
 import { TIMEFRAME_MS, type Candle } from "../market/candle.ts";
 import { CANDLE_OUTPUTS } from "../ta/candle-indicators.ts";
-import { parseCandles } from "../ta/candle-input.ts";
+import { parseCandles } from "../market/candle-input.ts";
 import type { TaResult } from "../ta/result.ts";
 import { SymbolTa } from "../ta/symbol-ta.ts";
 

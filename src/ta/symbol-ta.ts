@@ -9,7 +9,7 @@
  */
 import type { CandleUpdate } from "../market/candle.ts";
 import { taBonus } from "./bonus.ts";
-import { describeCandleProblem } from "./candle-check.ts";
+import { describeCandleProblem } from "../market/candle-check.ts";
 import { type CandleAction, CandleClock } from "./candle-clock.ts";
 import { CandleIndicators } from "./candle-indicators.ts";
 import { StochDivergence } from "./divergence.ts";

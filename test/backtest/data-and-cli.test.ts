@@ -30,7 +30,7 @@ describe("backtest data", () => {
 
   test("a malformed file, a symbol without data and a bad funding row are refused with file and line", () => {
     const bad = folder({ "BTCUSDT-5m.json": `[\n${JSON.stringify(candle(0))},\n{"t":300000,"o":1,"h":0.5,"l":1,"c":1,"v":1}\n]`, "BTCUSDT-8h-funding.json": [{ t: 0, rate: "x" }] });
-    expect(() => loadBacktestData(bad)).toThrow(/BTCUSDT-5m\.json\[1\] \(line 3\): high\/low do not contain open\/close/);
+    expect(() => loadBacktestData(bad)).toThrow(/BTCUSDT-5m\.json\[1\] \(line 3\): high 0.5 < low 1/);
     expect(() => loadBacktestData(bad, { symbols: ["SOLUSDT"] })).toThrow(/no data for SOLUSDT: expected .*SOLUSDT-5m\.json \(symbols with data: BTCUSDT\)/);
     writeFileSync(join(bad, "BTCUSDT-5m.json"), JSON.stringify([candle(0)]));
     expect(() => loadBacktestData(bad)).toThrow(/BTCUSDT-8h-funding\.json\[0\] \(line 2\): expected \{"t": ms, "rate": number\}/);

@@ -87,7 +87,7 @@ describe("klines", () => {
       [`[[1499040000000,"1","2","0.5","abc","10",1499040299999,"1",3,"1","1","0"]]`, /row 0: field 4 \(close\) must be a decimal string/],
       [`[["1499040000000","1","2","0.5","1.5","10",1499040299999,"1",3,"1","1","0"]]`, /row 0: field 0 \(open time\) must be a whole JSON number/],
       [`[[1499040000000,"1","2","0.5","1.5","10",1499040000000,"1",3,"1","1","0"]]`, /row 0: close time .* is not after open time/],
-      [`[[1499040000000,"1","0.9","0.5","1.5","10",1499040299999,"1",3,"1","1","0"]]`, /row 0: high\/low do not contain open\/close/],
+      [`[[1499040000000,"1","0.9","0.5","1.5","10",1499040299999,"1",3,"1","1","0"]]`, /row 0: open 1 outside low–high 0.5–0.9/],
       [`{"code":0}`, /expected a JSON array of kline rows/],
     ];
     for (const [body, message] of bad) {

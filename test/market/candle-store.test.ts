@@ -70,8 +70,8 @@ describe("CandleStore", () => {
 
   test("refuses bad candles and updates, naming symbol and timeframe", () => {
     const store = new CandleStore();
-    expect(() => store.apply(up({ ...bar(1), c: Number.NaN }, true))).toThrow(/BTCUSDT 5m closed candle: field "c" must be a finite number/);
-    expect(() => store.apply(up({ ...bar(1), h: 50 }, true))).toThrow(/high\/low do not contain open\/close/);
+    expect(() => store.apply(up({ ...bar(1), c: Number.NaN }, true))).toThrow(/BTCUSDT 5m closed candle: c is not a finite number/);
+    expect(() => store.apply(up({ ...bar(1), h: 50 }, true))).toThrow(/high 50 < low 100/);
     expect(() => store.apply(up({ ...bar(1), t: 1 }, true))).toThrow(/not on a 5m boundary/);
     expect(() => store.apply(up(bar(1), true, "BTCUSDT", "2h" as Timeframe))).toThrow(/unknown timeframe "2h"/);
     expect(() => store.apply(up(bar(1), true, ""))).toThrow(/without a symbol/);

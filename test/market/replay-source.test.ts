@@ -121,7 +121,7 @@ describe("ReplaySource", () => {
     const bad = mkdtempSync(join(tmpdir(), "replay-bad-"));
     try {
       const cases: [unknown, RegExp][] = [
-        [[{ t: 0, o: 1, h: 1, l: 1, v: 1 }], /BTCUSDT-5m\.json\[0\] \(line 2\): field "c" must be a finite number/],
+        [[{ t: 0, o: 1, h: 1, l: 1, v: 1 }], /BTCUSDT-5m\.json\[0\] \(line 2\): c is missing/],
         [[{ t: 300000, o: 1, h: 1, l: 1, c: 1, v: 1 }, { t: 0, o: 1, h: 1, l: 1, c: 1, v: 1 }], /\[1\] \(line 3\) t=0 is not after the previous candle/],
         [[{ t: 1000, o: 1, h: 1, l: 1, c: 1, v: 1 }], /\[0\] \(line 2\) t=1000 is not on a 5m boundary/],
         [{ candles: [] }, /must hold a JSON array/],

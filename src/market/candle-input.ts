@@ -5,8 +5,12 @@
  * volume ≥ 0) and open times must strictly increase. The first problem is returned
  * as one line naming the candle by its index in the array, e.g.
  * `candle 17: high 1.2 < low 1.5`.
+ *
+ * Lenient where the Binance client is strict (kline-rows.ts wants exactly the
+ * 12-field rows the API sends): a person's file may hold only the first six
+ * fields, or numbers as numbers. The candle rule itself is candle-check.ts's.
  */
-import type { Candle } from "../market/candle.ts";
+import type { Candle } from "./candle.ts";
 import { describeCandleProblem } from "./candle-check.ts";
 
 export type CandleInputResult = { ok: true; candles: Candle[] } | { ok: false; error: string };
