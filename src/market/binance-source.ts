@@ -22,6 +22,7 @@ import { splitClosed, type KlineRow } from "./kline-rows.ts";
 import { runLimited } from "./run-limited.ts";
 import type { MarketSource, MarketSourceStatus } from "./source.ts";
 import { DEFAULT_SYMBOLS, validateSymbols } from "./symbols.ts";
+import { seriesKey } from "./series-order.ts";
 import { logger } from "../log.ts";
 
 export interface BinanceSourceOptions {
@@ -78,7 +79,7 @@ export class BinanceSource implements MarketSource {
   }
 
   async history(symbol: string, timeframe: Timeframe): Promise<Candle[]> {
-    const key = `${symbol} ${timeframe}`;
+    const key = seriesKey(symbol, timeframe);
     try {
       const rows = await this.client.klines(symbol, timeframe, { limit: this.historyLimit, signal: this.abort?.signal });
       const { closed } = this.split(rows);
@@ -133,7 +134,7 @@ export class BinanceSource implements MarketSource {
   private async poll(timeframe: Timeframe, onUpdate: (update: CandleUpdate) => void, signal: AbortSignal): Promise<void> {
     await runLimited(this.symbols, this.concurrency, async (symbol) => {
       if (signal.aborted) return;
-      const key = `${symbol} ${timeframe}`;
+      const key = seriesKey(symbol, timeframe);
       try {
         const updates = await this.fetchNew(symbol, timeframe, signal);
         if (signal.aborted) return;
@@ -153,7 +154,7 @@ export class BinanceSource implements MarketSource {
 
   /** The updates one poll of one symbol produces, in order; advances the delivered marker. */
   private async fetchNew(symbol: string, timeframe: Timeframe, signal: AbortSignal): Promise<CandleUpdate[]> {
-    const key = `${symbol} ${timeframe}`;
+    const key = seriesKey(symbol, timeframe);
     const last = this.lastClosed.get(key);
     // Without history yet (never loaded, or its request failed): fetch a history's worth now.
     const request = last === undefined ? { limit: this.historyLimit } : { startTime: last + TIMEFRAME_MS[timeframe], limit: 1000 };

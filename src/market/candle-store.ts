@@ -10,6 +10,7 @@
 import type { Candle, CandleUpdate, Timeframe } from "./candle.ts";
 import { TIMEFRAME_MS } from "./candle.ts";
 import { checkCandle } from "./candle-check.ts";
+import { outOfOrder, seriesKey as key } from "./series-order.ts";
 
 export interface CandleStoreOptions {
   /** Closed candles kept per symbol × timeframe. Default 1000. */
@@ -84,18 +85,11 @@ export class CandleStore {
       throw new Error(`candle store: ${symbol} ${timeframe} ${kind} candle t=${stamp(candle.t)} is not on a ${timeframe} boundary`);
     }
     const series = this.seriesFor(symbol, timeframe);
-    const lastClosed = series.closed.last();
-    if (lastClosed && candle.t <= lastClosed.t) {
-      throw new CandleOrderError(
-        `candle store: ${symbol} ${timeframe} ${kind} candle t=${stamp(candle.t)} is out of order: ` +
-          `the newest closed candle is already t=${stamp(lastClosed.t)}`,
-      );
-    }
-    if (series.forming && candle.t < series.forming.t) {
-      throw new CandleOrderError(
-        `candle store: ${symbol} ${timeframe} ${kind} candle t=${stamp(candle.t)} is out of order: ` +
-          `a newer candle t=${stamp(series.forming.t)} is already forming`,
-      );
+    const lastClosed = series.closed.last()?.t ?? null;
+    const broken = outOfOrder(candle.t, lastClosed, series.forming?.t ?? null);
+    if (broken) {
+      const why = broken === "behind-closed" ? `the newest closed candle is already t=${stamp(lastClosed!)}` : `a newer candle t=${stamp(series.forming!.t)} is already forming`;
+      throw new CandleOrderError(`candle store: ${symbol} ${timeframe} ${kind} candle t=${stamp(candle.t)} is out of order: ${why}`);
     }
     if (closed) {
       series.closed.push(candle);
@@ -151,10 +145,6 @@ export class CandleStore {
     }
     return series;
   }
-}
-
-function key(symbol: string, timeframe: Timeframe): string {
-  return `${symbol} ${timeframe}`;
 }
 
 function stamp(t: number): string {

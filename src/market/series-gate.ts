@@ -1,7 +1,7 @@
 /**
  * Remembers, per symbol × timeframe, the newest closed candle and the forming
  * candle already handed to a candle store, and admits only updates the store
- * would take as new (the same order rules as CandleStore.apply).
+ * would take as new (series-order.ts: the rule CandleStore.apply enforces).
  *
  * Why: sources that re-read a cache after an outage, or two sources taking
  * turns (bus and Binance US in failover), deliver overlapping candles. The
@@ -10,6 +10,9 @@
  * log still means something is really wrong.
  */
 import type { CandleUpdate, Timeframe } from "./candle.ts";
+import { outOfOrder, seriesKey } from "./series-order.ts";
+
+export { seriesKey };
 
 interface Seen {
   /** Open time of the newest closed candle passed on, or null. */
@@ -25,8 +28,7 @@ export class SeriesGate {
   admit(update: CandleUpdate): boolean {
     const seen = this.seen(update.symbol, update.timeframe);
     const t = update.candle.t;
-    if (seen.lastClosed !== null && t <= seen.lastClosed) return false;
-    if (seen.forming !== null && t < seen.forming) return false;
+    if (outOfOrder(t, seen.lastClosed, seen.forming)) return false;
     if (update.closed) {
       seen.lastClosed = t;
       seen.forming = null;
@@ -58,9 +60,4 @@ export class SeriesGate {
     }
     return seen;
   }
-}
-
-/** "SYMBOL tf": the map key of one series, as the other market modules write it. */
-export function seriesKey(symbol: string, timeframe: Timeframe): string {
-  return `${symbol} ${timeframe}`;
 }
