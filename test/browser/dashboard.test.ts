@@ -76,8 +76,9 @@ describe("dashboard in chromium", () => {
     expect(await page.locator(`[data-indicator="ttm_squeeze"][title="${TTM}"]`).count()).toBe(29);
     expect(await page.locator(`[data-indicator="stoch_rsi_divergence"][title="${SRSI}"]`).count()).toBe(29);
     // Touch has no hover: focusing (tapping) an indicator shows the same text.
-    const ribbon = page.locator('[data-symbol="BTCUSDT"] [data-indicator="ema_ribbon"]');
-    await ribbon.focus();
+    // Focus inside the page in one step: a locator's focus() resolves the element, then acts, and a
+    // market push replacing the card in between makes it retry until it times out on a loaded machine.
+    await page.evaluate(() => (document.querySelector('[data-symbol="BTCUSDT"] [data-indicator="ema_ribbon"]') as HTMLElement).focus());
     // A market push may replace the card between the tap and the read (live.js
     // then puts focus back on the new indicator), so wait for the state the owner
     // sees: the indicator focused and its tooltip text shown.
