@@ -10,7 +10,7 @@
  *      (two-sided).
  * Seeded, so the same inputs give the same p-value in every report.
  */
-import { mean } from "./metrics.ts";
+import { mean } from "../metrics/trade-metrics.ts";
 
 export interface BootstrapResult {
   method: string;

@@ -31,8 +31,9 @@ export class BacktestJournal implements TraderJournal {
   log(kind: LogKind, message: string, data?: unknown): void {
     this.counts[kind] += 1;
     if (kind === "signal") {
-      const reason = (data as { skip_reason?: unknown } | undefined)?.skip_reason;
-      if (typeof reason === "string" && reason.startsWith("max positions reached")) this.rejectedByMaxPositions += 1;
+      const signal = data as { skip_reason?: unknown; coins?: unknown[] } | undefined;
+      // One line per cycle names every coin max_positions turned away.
+      if (typeof signal?.skip_reason === "string" && signal.skip_reason.startsWith("max positions reached")) this.rejectedByMaxPositions += Array.isArray(signal.coins) ? signal.coins.length : 1;
     } else if (kind === "error") {
       this.errors.push({ at: this.now(), message });
       if (this.errors.length > KEPT_ERRORS) this.errors.shift();

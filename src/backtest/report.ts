@@ -3,13 +3,13 @@
  * result.json (config, data, assumptions, metrics, comparison — no run-time
  * stamps, so the same inputs give the same bytes), trades.csv (one row per
  * trade) and equity.csv (mark-to-market equity, at least hourly). Formatting
- * only: every number comes from study.ts / metrics.ts.
+ * only: every number comes from study.ts / src/metrics/trade-metrics.ts.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomicSync } from "../util/atomic-file.ts";
 import { formatPrice, formatUsd } from "../util/number-format.ts";
-import type { GroupRow, Metrics } from "./metrics.ts";
+import type { GroupRow, Metrics } from "../metrics/trade-metrics.ts";
 import type { RunReport, StudyResult } from "./study.ts";
 
 const pct = (x: number | null, signed = false) => (x === null || !Number.isFinite(x) ? "—" : `${signed && x > 0 ? "+" : ""}${x.toFixed(2)} %`);

@@ -11,7 +11,7 @@ import { pairedBlockBootstrap, type BootstrapResult } from "./bootstrap.ts";
 import type { Scorer } from "../scanner/scoring.ts";
 import type { BacktestData, DataGap } from "./data.ts";
 import { runBacktest, type BacktestRun, type EquityPoint } from "./engine.ts";
-import { computeMetrics, dailyReturns, groupTrades, type GroupRow, type Metrics } from "./metrics.ts";
+import { computeMetrics, dailyReturns, groupTrades, type GroupRow, type Metrics } from "../metrics/trade-metrics.ts";
 import type { BacktestTrade } from "./trades.ts";
 
 const DAY = 86_400_000;

@@ -4,6 +4,7 @@
  * whether the TA bonus made the decision (the base score alone was below the
  * threshold).
  */
+import { exitCategoryOf } from "../metrics/exit-reasons.ts";
 import type { JournalTrade } from "./journal.ts";
 
 export type ExitReason = "take profit" | "stop loss" | "kill switch" | "liquidation" | "end of test" | "other";
@@ -30,15 +31,14 @@ export interface BacktestTrade {
   ta_changed: boolean;
 }
 
-/** The report's exit reason for the close reason the trader recorded. */
+/**
+ * The report's exit reason for the close reason the trader recorded: its
+ * category (src/metrics/exit-reasons.ts, as /performance groups live trades),
+ * "other" for the categories a backtest has no word for.
+ */
 export function exitReasonOf(reason: string): ExitReason {
-  const text = reason.toLowerCase();
-  if (text.startsWith("take profit") || text.startsWith("take-profit")) return "take profit";
-  if (text.startsWith("stop loss") || text.startsWith("stop-loss")) return "stop loss";
-  if (text.startsWith("kill switch")) return "kill switch";
-  if (text.startsWith("liquidated")) return "liquidation";
-  if (text === "end of test") return "end of test";
-  return "other";
+  const label = exitCategoryOf(reason).label;
+  return (EXIT_REASONS as readonly string[]).includes(label) ? (label as ExitReason) : "other";
 }
 
 export function toTrades(journal: readonly JournalTrade[]): BacktestTrade[] {

@@ -60,6 +60,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE trades ADD COLUMN funding REAL NOT NULL DEFAULT 0;
   CREATE INDEX trades_symbol_closed ON trades (symbol, exchange, closed_at) WHERE closed_at IS NOT NULL;
   `,
+  // 3: the trade history and the performance page read one mode's closed trades,
+  // newest first (src/store/trade-history.ts): an index that serves both the
+  // filter and the order, and counts a mode's trades without reading them.
+  `
+  CREATE INDEX trades_mode_closed ON trades (mode, closed_at) WHERE closed_at IS NOT NULL;
+  `,
 ];
 
 /** Brings the database up to the newest schema; refuses a database written by a newer program. */

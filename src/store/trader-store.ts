@@ -27,7 +27,7 @@
 import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { formatPrice, formatSignedUsd } from "../util/number-format.ts";
+import { formatAmount, formatPrice, formatSignedUsd } from "../util/number-format.ts";
 import { migrate } from "./migrations.ts";
 import {
   ActivityOriginSchema,
@@ -35,7 +35,7 @@ import {
   CycleLogDataSchema,
   EquitySnapshotInputSchema,
   LOG_KINDS,
-  SignalLogDataSchema,
+  signalLogDataSchema,
   StoreInputError,
   TradeCloseInputSchema,
   TradeOpenInputSchema,
@@ -190,9 +190,11 @@ export class TraderStore {
    * Records a newly opened position and its "trade" log entry in one transaction
    * (do not log the open again). If a trade with the same client_id exists, nothing is
    * written and that trade is returned with `created: false`, so a retried cycle
-   * cannot record a position twice.
+   * cannot record a position twice. `message` is the trader's own line for it (the
+   * same text as its trade_open event, prices at the market's precision); without
+   * one the store writes a plain line.
    */
-  recordTradeOpen(input: TradeOpenInput): { trade: TradeRecord; created: boolean } {
+  recordTradeOpen(input: TradeOpenInput, message?: string): { trade: TradeRecord; created: boolean } {
     const open = parseInput(TradeOpenInputSchema, input, "recordTradeOpen");
     const write = this.db.transaction(() => {
       if (open.client_id !== null) {
@@ -203,7 +205,7 @@ export class TraderStore {
       if (!trade) throw new Error("recordTradeOpen: INSERT returned no row");
       this.insertLogRow(
         "trade",
-        `opened ${trade.side} ${trade.symbol} ${trade.size} @ ${formatPrice(trade.entry_price)} (${trade.mode}): ${trade.open_reason}`,
+        message || `opened ${trade.side} ${trade.symbol} ${formatAmount(trade.size)} @ ${formatPrice(trade.entry_price)} (${trade.mode}): ${trade.open_reason}`,
         { trade_id: trade.id, event: "open", client_id: trade.client_id },
         "system",
         trade.opened_at,
@@ -218,8 +220,9 @@ export class TraderStore {
   /**
    * Records the close of an open trade and its "trade" log entry in one transaction.
    * Returns an error value (and writes nothing) for an unknown or already closed trade.
+   * `message`: the trader's line for it, as for recordTradeOpen.
    */
-  recordTradeClose(input: TradeCloseInput): TradeCloseResult {
+  recordTradeClose(input: TradeCloseInput, message?: string): TradeCloseResult {
     const close = parseInput(TradeCloseInputSchema, input, "recordTradeClose");
     const write = this.db.transaction((): TradeCloseResult => {
       const trade = this.closeTrade.get({ ...close, closed_at: close.closed_at ?? Date.now() });
@@ -232,7 +235,7 @@ export class TraderStore {
       }
       this.insertLogRow(
         "trade",
-        `closed ${trade.side} ${trade.symbol} ${trade.size} @ ${formatPrice(trade.exit_price ?? Number.NaN)}, P&L ${formatSignedUsd(trade.pnl ?? Number.NaN)} USDT: ${trade.close_reason}`,
+        message || `closed ${trade.side} ${trade.symbol} ${formatAmount(trade.size)} @ ${formatPrice(trade.exit_price ?? Number.NaN)}, P&L ${formatSignedUsd(trade.pnl ?? Number.NaN)} USDT: ${trade.close_reason}`,
         { trade_id: trade.id, event: "close", pnl: trade.pnl, fees: trade.fees },
         "system",
         trade.closed_at ?? Date.now(),
@@ -278,7 +281,7 @@ export class TraderStore {
   log(kind: LogKind, message: string, data?: JsonObject | null, origin?: ActivityOrigin | null): LogEntry {
     if (!LOG_KINDS.includes(kind)) throw new StoreInputError(`log: kind must be one of ${LOG_KINDS.join(", ")}, got ${String(kind)}`);
     if (typeof message !== "string" || message === "") throw new StoreInputError(`log(${kind}): message must be a non-empty string`);
-    if (kind === "signal") parseInput(SignalLogDataSchema, data, "log(signal): data");
+    if (kind === "signal") parseInput(signalLogDataSchema(data), data, "log(signal): data");
     if (kind === "cycle") parseInput(CycleLogDataSchema, data, "log(cycle): data");
     if (kind === "control") {
       parseInput(ControlLogDataSchema, data, "log(control): data");

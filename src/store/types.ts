@@ -83,7 +83,7 @@ export interface TradeRecord {
 }
 
 /** A signal the bot evaluated: whether it acted on it and, if not, why. */
-export const SignalLogDataSchema = z.looseObject({
+const OneSignalLogDataSchema = z.looseObject({
   symbol: z.string().min(1),
   direction: z.enum(["long", "short"]),
   score: finite,
@@ -91,7 +91,20 @@ export const SignalLogDataSchema = z.looseObject({
   /** Why it was not acted on (max positions, blacklisted, paused…); null when acted on. */
   skip_reason: z.string().min(1).nullable(),
 });
-export type SignalLogData = z.infer<typeof SignalLogDataSchema>;
+
+/** Signals of one cycle turned away for the same reason (max positions reached), in one line: each coin with its score. */
+const FoldedSignalLogDataSchema = z.looseObject({
+  acted: z.literal(false),
+  skip_reason: z.string().min(1),
+  coins: z.array(z.looseObject({ symbol: z.string().min(1), direction: z.enum(["long", "short"]), score: finite })).min(1),
+});
+
+export type SignalLogData = z.infer<typeof OneSignalLogDataSchema> | z.infer<typeof FoldedSignalLogDataSchema>;
+
+/** The schema a signal entry is checked with: the folded form when it lists `coins` (so a bad entry's message names its own fields). */
+export function signalLogDataSchema(data: unknown): typeof OneSignalLogDataSchema | typeof FoldedSignalLogDataSchema {
+  return data !== null && typeof data === "object" && "coins" in data ? FoldedSignalLogDataSchema : OneSignalLogDataSchema;
+}
 
 /** One trader cycle: coins scanned, signals found, orders placed or closed, wall time. */
 export const CycleLogDataSchema = z.looseObject({

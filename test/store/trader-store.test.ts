@@ -42,14 +42,15 @@ function count(store: TraderStore, table: string, where = "1"): number {
 }
 
 describe("opening the store", () => {
-  test("creates trader.db in WAL mode with synchronous=FULL, a busy timeout and schema version 2", () => {
+  test("creates trader.db in WAL mode with synchronous=FULL, a busy timeout and the newest schema version", () => {
     const { store, dataDir } = freshStore();
     expect(store.path).toBe(join(dataDir, DB_FILE_NAME));
     const pragma = (name: string) => Object.values(store.db.query(`PRAGMA ${name}`).get() as object)[0];
     expect(pragma("journal_mode")).toBe("wal");
     expect(pragma("synchronous")).toBe(2); // 2 = FULL in SQLite's numbering
     expect(pragma("busy_timeout")).toBe(5000);
-    expect(pragma("user_version")).toBe(2);
+    expect(pragma("user_version")).toBe(MIGRATIONS.length);
+    expect(MIGRATIONS.length).toBe(3);
   });
 
   test("reopening keeps the data and does not migrate again", () => {
@@ -79,7 +80,7 @@ describe("opening the store", () => {
     const db = new Database(join(dataDir, DB_FILE_NAME));
     db.run("PRAGMA user_version = 99");
     db.close();
-    expect(() => openStore(dataDir)).toThrow("schema version 99, newer than this program's 2");
+    expect(() => openStore(dataDir)).toThrow(`schema version 99, newer than this program's ${MIGRATIONS.length}`);
   });
 
   test("a failing migration leaves no part of itself and the old version", () => {
@@ -241,6 +242,18 @@ describe("activity log", () => {
     });
     expect(store.logs({ limit: 2, before_id: control.id }).map((entry) => entry.id)).toEqual([cycle.id, signal.id]);
     expect(store.logs({ limit: 10, kind: "trade" })).toEqual([]);
+  });
+
+  test("one signal line may stand for several coins (max positions reached, folded per cycle): each coin carries its fields", () => {
+    const { store } = freshStore();
+    const coins = [
+      { symbol: "XRPUSDT", direction: "long" as const, score: 70, base: 70, bonus: 0, threshold: 45, price: 0.5 },
+      { symbol: "DOGEUSDT", direction: "short" as const, score: 58, base: 58, bonus: 20, threshold: 50, price: 0.1 },
+    ];
+    const folded = store.log("signal", "2 signals not acted — max positions reached (3): long XRPUSDT 70, short DOGEUSDT 58 (+20 TA, not used)", { acted: false, skip_reason: "max positions reached (3)", coins });
+    expect(store.logs({ kind: "signal", limit: 1 })[0]).toMatchObject({ id: folded.id, data: { coins } });
+    expect(() => store.log("signal", "x", { acted: false, skip_reason: "max positions reached (3)", coins: [] } as never)).toThrow(/log\(signal\): data/);
+    expect(() => store.log("signal", "x", { acted: false, skip_reason: "max positions reached (3)", coins: [{ symbol: "XRPUSDT" }] } as never)).toThrow(/log\(signal\): data/);
   });
 
   test("structured kinds must carry their fields; bad calls name what is wrong", () => {

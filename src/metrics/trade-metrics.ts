@@ -1,7 +1,8 @@
 /**
  * Performance metrics as pure functions over a trades table and an equity
  * series (the way freqtrade keeps them apart from its engine): the backtest
- * report and the dashboard's performance view use the same ones.
+ * report (src/backtest/study.ts) and the dashboard's /performance page
+ * (performance.ts beside this file) use the same ones.
  *
  * Definitions:
  * - Daily returns: equity at the end of each UTC day (the last sample of the
@@ -150,12 +151,34 @@ export function exposure(trades: readonly TradeLike[], from: number, to: number)
   return (covered / (to - from)) * 100;
 }
 
+/** What the trades alone say (no equity needed): the part of `Metrics` the live record can always give. */
+export type TradeMetrics = Pick<
+  Metrics,
+  "profit_factor" | "win_rate_pct" | "expectancy" | "trades" | "avg_hold_hours" | "longest_hold_hours" | "fees" | "funding" | "liquidations"
+>;
+
+export function tradeMetrics(trades: readonly TradeLike[]): TradeMetrics {
+  const holds = trades.map((t) => (t.exit_time - t.entry_time) / 3_600_000);
+  const winners = trades.filter((t) => t.pnl > 0).length;
+  return {
+    profit_factor: profitFactor(trades),
+    win_rate_pct: trades.length > 0 ? (winners / trades.length) * 100 : null,
+    expectancy: trades.length > 0 ? mean(trades.map((t) => t.pnl)) : null,
+    trades: trades.length,
+    avg_hold_hours: holds.length > 0 ? mean(holds) : null,
+    longest_hold_hours: holds.length > 0 ? Math.max(...holds) : null,
+    fees: trades.reduce((sum, t) => sum + t.fees, 0),
+    funding: trades.reduce((sum, t) => sum + t.funding, 0),
+    liquidations: trades.filter((t) => t.exit_reason === "liquidation").length,
+  };
+}
+
 export function computeMetrics(trades: readonly TradeLike[], equity: readonly EquitySample[], startBalance: number, endBalance: number, from: number, to: number): Metrics {
   const drawdown = maxDrawdown([{ t: from, equity: startBalance }, ...equity]);
   const daily = dailyReturns(equity, startBalance, from, to);
   const growth = cagr(startBalance, endBalance, to - from);
-  const holds = trades.map((t) => (t.exit_time - t.entry_time) / 3_600_000);
-  const winners = trades.filter((t) => t.pnl > 0).length;
+  const byTrade = tradeMetrics(trades);
+  // Keys in the order result.json has always written them (its bytes must not change).
   return {
     start_balance: startBalance,
     end_balance: endBalance,
@@ -165,16 +188,16 @@ export function computeMetrics(trades: readonly TradeLike[], equity: readonly Eq
     sharpe: sharpe(daily),
     sortino: sortino(daily),
     calmar: growth !== null && drawdown.pct > 0 ? growth / drawdown.pct : null,
-    profit_factor: profitFactor(trades),
-    win_rate_pct: trades.length > 0 ? (winners / trades.length) * 100 : null,
-    expectancy: trades.length > 0 ? mean(trades.map((t) => t.pnl)) : null,
-    trades: trades.length,
-    avg_hold_hours: holds.length > 0 ? mean(holds) : null,
-    longest_hold_hours: holds.length > 0 ? Math.max(...holds) : null,
+    profit_factor: byTrade.profit_factor,
+    win_rate_pct: byTrade.win_rate_pct,
+    expectancy: byTrade.expectancy,
+    trades: byTrade.trades,
+    avg_hold_hours: byTrade.avg_hold_hours,
+    longest_hold_hours: byTrade.longest_hold_hours,
     exposure_pct: exposure(trades, from, to),
-    fees: trades.reduce((sum, t) => sum + t.fees, 0),
-    funding: trades.reduce((sum, t) => sum + t.funding, 0),
-    liquidations: trades.filter((t) => t.exit_reason === "liquidation").length,
+    fees: byTrade.fees,
+    funding: byTrade.funding,
+    liquidations: byTrade.liquidations,
     days: daily.length,
   };
 }
