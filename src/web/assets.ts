@@ -12,7 +12,11 @@ import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import htmxFile from "../../node_modules/htmx.org/dist/htmx.min.js" with { type: "file" };
 import wsFile from "../../node_modules/htmx-ext-ws/dist/ws.min.js" with { type: "file" };
+import chartsFile from "../../node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js" with { type: "file" };
 import liveFile from "../../static/live.js" with { type: "file" };
+import connectionFile from "../../static/connection.js" with { type: "file" };
+import coinChartFile from "../../static/coin-chart.js" with { type: "file" };
+import performanceChartsFile from "../../static/performance-charts.js" with { type: "file" };
 import cssFile from "../../static/app.css" with { type: "file" };
 import faviconFile from "../../static/favicon.svg" with { type: "file" };
 
@@ -27,6 +31,13 @@ const SOURCES: AssetSource[] = [
   { name: "htmx.min.js", file: htmxFile, type: "text/javascript; charset=utf-8" },
   { name: "htmx-ext-ws.min.js", file: wsFile, type: "text/javascript; charset=utf-8" },
   { name: "live.js", file: liveFile, type: "text/javascript; charset=utf-8" },
+  // The header's connection indicator and the messages of failed requests.
+  { name: "connection.js", file: connectionFile, type: "text/javascript; charset=utf-8" },
+  // TradingView Lightweight Charts (the coin page's chart), and the page's own script that drives it.
+  { name: "lightweight-charts.js", file: chartsFile, type: "text/javascript; charset=utf-8" },
+  { name: "coin-chart.js", file: coinChartFile, type: "text/javascript; charset=utf-8" },
+  // The performance page's charts, drawn with the same library over its server-rendered SVG.
+  { name: "performance-charts.js", file: performanceChartsFile, type: "text/javascript; charset=utf-8" },
   { name: "app.css", file: cssFile, type: "text/css; charset=utf-8" },
   { name: "favicon.svg", file: faviconFile, type: "image/svg+xml" },
 ];
@@ -41,7 +52,7 @@ export interface Asset {
   etag: string;
 }
 
-export type AssetName = "htmx.min.js" | "htmx-ext-ws.min.js" | "live.js" | "app.css" | "favicon.svg";
+export type AssetName = "htmx.min.js" | "htmx-ext-ws.min.js" | "live.js" | "connection.js" | "lightweight-charts.js" | "coin-chart.js" | "performance-charts.js" | "app.css" | "favicon.svg";
 
 export interface Assets {
   get(path: string): Asset | undefined;

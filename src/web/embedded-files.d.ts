@@ -7,6 +7,22 @@ declare module "*/static/live.js" {
   const path: string;
   export default path;
 }
+declare module "*/static/connection.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/static/coin-chart.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/static/performance-charts.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/lightweight-charts.standalone.production.js" {
+  const path: string;
+  export default path;
+}
 declare module "*.css" {
   const path: string;
   export default path;
