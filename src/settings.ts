@@ -9,7 +9,7 @@
  * | --market            | MARKET                   | auto (binance→sim)    |
  * | --exchange          | EXCHANGE                 | auto (coinex if credentials, else paper) |
  * | --data-dir          | DATA_DIR                 | ./data                |
- * | --config            | TRADER_CONFIG            | ./trader_config.json  |
+ * | --config            | TRADER_CONFIG            | <data-dir>/trader_config.json (seeded from the shipped defaults) |
  * | --role              | ROLE                     | all                   |
  * | --redis             | REDIS_URL                | (none: in-process bus)|
  * | --symbols           | SYMBOLS                  | the 29-coin list      |
@@ -26,9 +26,13 @@
  * |                     | SCORING_TIMEOUT_MS       | 2000 (per coin; slower = no score) |
  * | --history-days      | HISTORY_DAYS             | 90 (candle history in <data-dir>/history.db; 0 = off) |
  * |                     | SIM_TICK_MS              | 1000                  |
+ * |                     | SIM_STEP_MS              | 60000 (sim time per tick; 30000 = the real market's 30 s polls) |
  * |                     | LEASE_TTL_MS             | 15000 (role leases in Redis) |
+ * |                     | TELEGRAM_BASE_URL        | https://api.telegram.org (notifications; credentials: src/notify/credentials.ts) |
  */
+import { join } from "node:path";
 import { z } from "zod";
+import { MAX_SYMBOLS } from "./market/symbols.ts";
 
 const SettingsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
@@ -36,10 +40,11 @@ const SettingsSchema = z.object({
   market: z.enum(["auto", "binance", "replay", "sim"]),
   exchange: z.enum(["auto", "paper", "coinex"]),
   dataDir: z.string().min(1),
-  configPath: z.string().min(1),
+  /** null: `<dataDir>/trader_config.json` (configFilePath). */
+  configPath: z.string().min(1).nullable(),
   role: z.enum(["all", "ta", "trader", "web"]),
   redisUrl: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").nullable(),
-  symbols: z.array(z.string().regex(/^[A-Z0-9]{1,20}USDT$/, "each symbol must look like BTCUSDT")).min(1).nullable(),
+  symbols: z.array(z.string().regex(/^[A-Z0-9]{1,20}USDT$/, "each symbol must look like BTCUSDT")).min(1).max(MAX_SYMBOLS, `at most ${MAX_SYMBOLS} symbols in one process`).nullable(),
   replayDir: z.string().nullable(),
   paperStartingBalance: z.coerce.number().positive(),
   binanceBaseUrl: z.string().url(),
@@ -54,8 +59,12 @@ const SettingsSchema = z.object({
   scoring: z.string().min(1).nullable(),
   scoringTimeoutMs: z.coerce.number().int().min(10).max(60_000),
   simTickMs: z.coerce.number().int().min(10),
+  /** Simulated market time per tick (must divide 5 minutes): 60000 forms a 5m candle in five ticks; 30000 polls as often as the real market source. */
+  simStepMs: z.coerce.number().int().min(1000).max(300_000).refine((ms) => 300_000 % ms === 0, "must divide 5 minutes (300000 ms) evenly"),
   /** How long a role lease (lease:ta, lease:trader:…) outlives its holder: a standby takes over within about this long. */
   leaseTtlMs: z.coerce.number().int().min(1000).max(300_000),
+  /** The Telegram Bot API for notifications (tests point it at a loopback stand-in); the token and chat id are read in src/notify/credentials.ts. */
+  telegramBaseUrl: z.string().url(),
   /** Days of closed 5m and 1h candles kept in <dataDir>/history.db (src/history/); 0 records nothing. */
   historyDays: z.coerce.number().int("must be a whole number of days").min(0, "must be 0 (off) or more days").max(3650),
 });
@@ -88,7 +97,7 @@ export function parseSettings(args: string[], env: Record<string, string | undef
     market: env.MARKET ?? "auto",
     exchange: env.EXCHANGE ?? "auto",
     dataDir: env.DATA_DIR ?? "./data",
-    configPath: env.TRADER_CONFIG ?? "./trader_config.json",
+    configPath: env.TRADER_CONFIG || null,
     role: env.ROLE ?? "all",
     redisUrl: env.REDIS_URL || null,
     symbols: env.SYMBOLS ? splitSymbols(env.SYMBOLS) : null,
@@ -103,7 +112,9 @@ export function parseSettings(args: string[], env: Record<string, string | undef
     scoring: env.SCORING_MODULE || null,
     scoringTimeoutMs: env.SCORING_TIMEOUT_MS ?? 2000,
     simTickMs: env.SIM_TICK_MS ?? 1000,
+    simStepMs: env.SIM_STEP_MS ?? 60_000,
     leaseTtlMs: env.LEASE_TTL_MS ?? 15_000,
+    telegramBaseUrl: env.TELEGRAM_BASE_URL || "https://api.telegram.org",
     historyDays: env.HISTORY_DAYS ?? 90,
   };
   for (let i = 0; i < args.length; i++) {
@@ -123,6 +134,11 @@ export function parseSettings(args: string[], env: Record<string, string | undef
     throw new SettingsError(`${flag}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+/** The config file a server reads and saves: --config / TRADER_CONFIG, else `<data-dir>/trader_config.json`. */
+export function configFilePath(settings: Pick<Settings, "configPath" | "dataDir">): string {
+  return settings.configPath ?? join(settings.dataDir, "trader_config.json");
 }
 
 function splitList(text: string): string[] {
@@ -151,7 +167,8 @@ Options (env in parentheses):
   --market M          auto | binance | replay | sim (MARKET, auto: Binance US, else simulated)
   --exchange E        auto | paper | coinex (EXCHANGE, auto: coinex when credentials are set)
   --data-dir DIR      SQLite record, trader_state.json, lockfile, paper account (DATA_DIR, ./data)
-  --config FILE       trader_config.json to read and hot-reload (TRADER_CONFIG, ./trader_config.json)
+  --config FILE       trader_config.json to read and hot-reload (TRADER_CONFIG, <data-dir>/trader_config.json,
+                        created from the shipped defaults on first start)
   --role R            all | ta | trader | web (ROLE, all); roles other than all need Redis:
                         ta     fetches candles and computes TA (one at a time: lease:ta)
                         trader trades on the TA from Redis (one per account: lease:trader:…)
@@ -165,6 +182,8 @@ Options (env in parentheses):
   --history-days N    keep N days of the closed 5m/1h candles received, in <data-dir>/history.db
                         (HISTORY_DAYS, 90; 0 = record nothing; never on a simulated market)
 Environment only: DASHBOARD_TOKEN, COINEX_ACCESS_ID, COINEX_SECRET_KEY, BINANCE_BASE_URL,
-  COINEX_BASE_URL, CYCLE_INTERVAL_MS (override the scan interval), CLOSE_RETRY_DELAY_MS, SIM_TICK_MS, LOG_LEVEL,
+  COINEX_BASE_URL, CYCLE_INTERVAL_MS (override the scan interval), CLOSE_RETRY_DELAY_MS, SIM_TICK_MS, SIM_STEP_MS, LOG_LEVEL,
   LEASE_TTL_MS (15000: a standby ta/trader takes over within about this long).
+Notifications (environment only, README "Notifications"): TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID,
+  TELEGRAM_BASE_URL, WEBHOOK_URL, WEBHOOK_SECRET, NTFY_URL.
 `;

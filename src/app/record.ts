@@ -38,8 +38,8 @@ export function journalFor(store: TraderStore, onWrite: () => void = () => {}): 
         if (kind === "control") store.log("control", message, record, origin ?? "system");
         else store.log(kind as "trade", message, record, origin ?? null);
       }),
-    // The store writes the "trade" log line itself, in the same transaction as the trade.
-    tradeOpened: (_message, entry) =>
+    // The store writes the "trade" log line (the trader's message, the same text as the event) in the same transaction as the trade.
+    tradeOpened: (message, entry) =>
       safely(`trade open ${entry.symbol}`, () => {
         store.recordTradeOpen({
             symbol: entry.symbol,
@@ -54,7 +54,7 @@ export function journalFor(store: TraderStore, onWrite: () => void = () => {}): 
             client_id: entry.client_id,
             exchange: entry.exchange,
             mode: entry.mode === "live" ? "live" : "dry-run",
-        });
+        }, message);
       }),
     tradeClosed: (message, entry) =>
       safely(`trade close ${entry.symbol}`, () => {
@@ -73,7 +73,7 @@ export function journalFor(store: TraderStore, onWrite: () => void = () => {}): 
           funding: entry.funding,
           closed_at: entry.at,
           close_reason: entry.reason,
-        });
+        }, message);
         if (!result.ok) throw new Error(result.error);
       }),
     hasOrderWithClientId: (clientId) => store.tradeByClientId(clientId) !== null,
@@ -101,6 +101,7 @@ export function recordViewFor(store: TraderStore): RecordView {
         opened_at: t.opened_at,
         closed_at: t.closed_at,
         close_reason: t.close_reason,
+        mode: t.mode,
       })),
     equityCurve: (limit) => store.equityCurve(limit).map((p) => ({ at: p.at, equity: p.equity })),
   };

@@ -6,7 +6,8 @@
  *
  * A process without the lease keeps its controller (its dashboard still
  * answers) but the cycle's standby gate stops it from trading, and it
- * publishes nothing: the holder's state is the one in Redis.
+ * publishes nothing: the holder's state is the one in Redis. Notifications
+ * (src/notify/) follow the same rule: only the holder speaks for the trader.
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -19,8 +20,11 @@ import { createCoinexFundingRates } from "../exchange/coinex-funding.ts";
 import { PaperExchange } from "../exchange/paper-exchange.ts";
 import type { Exchange } from "../exchange/types.ts";
 import { logger } from "../log.ts";
-import type { Settings } from "../settings.ts";
+import { channelsFrom, loadNotifyCredentials } from "../notify/credentials.ts";
+import { Notifier } from "../notify/notifier.ts";
+import { configFilePath, type Settings } from "../settings.ts";
 import { clearLock, readLock, readTraderState, setStateAsideAsStopped, writeLock, writeTraderState } from "../store/state-files.ts";
+import { TradeHistory, type TradeRecordPort } from "../store/trade-history.ts";
 import { openStore } from "../store/trader-store.ts";
 import { TraderController } from "../trader/controller.ts";
 import type { RecordView } from "../web/deps.ts";
@@ -37,18 +41,25 @@ export interface TraderPart {
   controller: TraderController;
   paper: PaperExchange;
   record: RecordView;
+  /** The closed trades and equity snapshots, read back for /performance and /history. */
+  trades: TradeRecordPort;
   /** Whether a CoinEx exchange is configured (for the start-up log line). */
   hasCoinex: boolean;
   /** The config in force (trader_config.json as last loaded). */
   currentConfig(): TraderConfig;
   leaseKey: string;
   holdsLease(): boolean;
+  /** Telegram / webhook / ntfy messages about the trader's events (src/notify/). */
+  notifier: Notifier;
   stop(): Promise<void>;
 }
 
 export async function startTrader(settings: Settings, dataDir: string, market: MarketPipeline, bus: Bus): Promise<TraderPart> {
+  // First: a half-set credential pair stops the start before anything is opened.
+  const notifyChannels = channelsFrom(loadNotifyCredentials(), settings.telegramBaseUrl);
   const store = openStore(dataDir);
-  const config = new ConfigFile(settings.configPath);
+  // start-server resolves the default (<data-dir>/trader_config.json) before this.
+  const config = new ConfigFile(configFilePath(settings));
   await config.load();
   // Real funding rates for dry-run when the prices are real too; on sim/replay the
   // paper exchange's documented default rate (and no request to CoinEx at all).
@@ -93,8 +104,8 @@ export async function startTrader(settings: Settings, dataDir: string, market: M
         if (state.error) log.error(state.error);
         return state;
       },
-      save: async ({ running, live_confirmed_at, last_exchange, coinex_starting_balance, baselines, closing_duty }) =>
-        void (await writeTraderState(dataDir, { running, live_confirmed_at, last_exchange, coinex_starting_balance, baselines, closing_duty })),
+      save: async ({ running, live_confirmed_at, last_exchange, coinex_starting_balance, baselines, closing_duty, opening_intents }) =>
+        void (await writeTraderState(dataDir, { running, live_confirmed_at, last_exchange, coinex_starting_balance, baselines, closing_duty, opening_intents })),
       setAsideOff: () => setStateAsideAsStopped(dataDir),
     },
     lockFile: {
@@ -131,6 +142,22 @@ export async function startTrader(settings: Settings, dataDir: string, market: M
     if (event.kind === "changed") void controller.onConfigFileChanged(event.config);
     else controller.onConfigFileRejected(event.error);
   });
+  const record = recordViewFor(store);
+  const activityLog = journalFor(store);
+  // Listening before boot, so a restored ON is told too.
+  const notifier = new Notifier({
+    channels: notifyChannels,
+    trader: controller,
+    record,
+    speaks: () => holdsLease() || lostToOutage(),
+    bus,
+    market,
+    // Role trader reads the ta process's market: whether that fell back is the ta's to say.
+    requestedMarket: settings.role === "all" ? settings.market : null,
+    logError: (message) => activityLog.log("error", message, undefined, "system"),
+  });
+  notifier.start();
+  log.info(`notifications: ${notifyChannels.map((c) => c.name).join(", ") || "no channel configured"}`);
   // The lease is sought before boot so that a restored ON trades in its first cycle;
   // publishing waits for boot so Redis never shows the pre-boot OFF.
   let booted!: () => void;
@@ -165,11 +192,13 @@ export async function startTrader(settings: Settings, dataDir: string, market: M
   return {
     controller,
     paper,
-    record: recordViewFor(store),
+    record,
+    trades: new TradeHistory(store.db),
     hasCoinex: coinex !== null,
     currentConfig: () => config.current,
     leaseKey,
     holdsLease: () => lease.isHeld(),
+    notifier,
     stop: async () => {
       offCandle();
       offPaperEvents();
@@ -177,6 +206,7 @@ export async function startTrader(settings: Settings, dataDir: string, market: M
       stopWatching();
       config.close();
       await controller.shutdown();
+      await notifier.stop();
       await lease.release();
       store.close();
     },

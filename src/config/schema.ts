@@ -20,6 +20,7 @@
  * | coin_whitelist             | []       | same; empty = every tracked coin        |
  * | use_ta_signals             | false    | true adds the TA bonus (≤ +30) to scores |
  * | reentry_cooldown_minutes   | 30       | 0 – 1440 (integer; 0 = off)             |
+ * | notifications              | see NotificationSettingsSchema: every event on, per-trade messages off in dry-run |
  *
  * One rule across fields: a stop-loss must be able to fire before liquidation.
  * At max_leverage L an isolated position is liquidated near −100/L % of price,
@@ -28,6 +29,7 @@
  */
 import { z } from "zod";
 import { liquidationLossPct } from "../exchange/margin.ts";
+import { issueText } from "./issue-text.ts";
 
 export const TRADER_MODES = ["live", "dry-run", "paused"] as const;
 export type TraderMode = (typeof TRADER_MODES)[number];
@@ -35,6 +37,53 @@ export type TraderMode = (typeof TRADER_MODES)[number];
 const SymbolSchema = z
   .string()
   .regex(/^[A-Z0-9]{1,20}USDT$/, "must be an upper-case USDT pair such as BTCUSDT");
+
+/**
+ * What src/notify/ can tell the owner about, each set to on, silent (delivered
+ * without sound: Telegram's disable_notification, ntfy's low priority, the
+ * webhook's `silent`) or off. The README's "Notifications" section says what
+ * each one sends.
+ */
+export const NOTIFY_EVENTS = [
+  "trade_opened",
+  "trade_closed",
+  "tp_sl_hit",
+  "kill_switch",
+  "circuit_breaker",
+  "emergency_stop",
+  "close_failing",
+  "lockfile_cleared",
+  "mode_changed",
+  "bot_on_off",
+  "exchange_error",
+  "market_feed",
+  "redis",
+  "daily_summary",
+] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+export const NOTIFY_LEVELS = ["on", "silent", "off"] as const;
+export type NotifyLevel = (typeof NOTIFY_LEVELS)[number];
+/** The per-trade events: in dry-run they are sent at most at `dry_run_trades`. */
+export const PER_TRADE_EVENTS: readonly NotifyEvent[] = ["trade_opened", "trade_closed", "tp_sl_hit"];
+
+const NotifyLevelSchema = z.enum(NOTIFY_LEVELS);
+const NotificationFields = {
+  ...(Object.fromEntries(NOTIFY_EVENTS.map((event) => [event, NotifyLevelSchema])) as Record<NotifyEvent, typeof NotifyLevelSchema>),
+  /** In dry-run, per-trade messages are sent at most at this level (off by default: paper trades are not news). */
+  dry_run_trades: NotifyLevelSchema,
+  /** The UTC hour (0 – 23) at which the daily summary covers the 24 hours just ended. */
+  daily_summary_hour_utc: z.number().int().min(0).max(23),
+};
+
+/** The `notifications` block: absent (an older file) or partial, it reads with the defaults. */
+export const NotificationSettingsSchema = z
+  .object({
+    ...(Object.fromEntries(NOTIFY_EVENTS.map((event) => [event, NotifyLevelSchema.default("on")])) as Record<NotifyEvent, z.ZodDefault<typeof NotifyLevelSchema>>),
+    dry_run_trades: NotificationFields.dry_run_trades.default("off"),
+    daily_summary_hour_utc: NotificationFields.daily_summary_hour_utc.default(0),
+  })
+  .strict();
+export type NotificationSettings = z.infer<typeof NotificationSettingsSchema>;
 
 const SymbolListSchema = z
   .array(SymbolSchema)
@@ -58,6 +107,8 @@ const TraderConfigFields = {
   coin_whitelist: SymbolListSchema,
   use_ta_signals: z.boolean(),
   reentry_cooldown_minutes: z.number().int().min(0).max(1440),
+  /** Whole in a patch (it replaces the block): the API completes a partial one first (completeNotifications). */
+  notifications: z.object(NotificationFields).strict(),
 };
 
 /** The largest sl_pct that can still fire before liquidation at `maxLeverage` (2 decimals, rounded down). */
@@ -73,7 +124,7 @@ function stopLossBeforeLiquidation(config: { sl_pct: number | null; max_leverage
     ctx.addIssue({
       code: "custom",
       path: ["sl_pct"],
-      message: `sl_pct ${config.sl_pct} % can never fire at max_leverage ${config.max_leverage}×: the position is liquidated at about −${limit} % of its margin first. Set sl_pct below ${limit} or lower max_leverage`,
+      message: `Stop-loss ${config.sl_pct} % of margin can never fire at max leverage ${config.max_leverage}×: the position is liquidated at about −${limit} % of its margin first. Set the stop-loss below ${limit} % or lower the max leverage`,
     });
   }
 }
@@ -95,6 +146,8 @@ export const TraderConfigSchema = z
     coin_whitelist: TraderConfigFields.coin_whitelist.default([]),
     use_ta_signals: TraderConfigFields.use_ta_signals.default(false),
     reentry_cooldown_minutes: TraderConfigFields.reentry_cooldown_minutes.default(30),
+    // prefault: the empty block is parsed, so each setting gets its own default.
+    notifications: NotificationSettingsSchema.prefault({}),
   })
   .strict()
   .superRefine(stopLossBeforeLiquidation);
@@ -110,12 +163,21 @@ export type TraderConfig = z.infer<typeof TraderConfigSchema>;
 export const TraderConfigPatchSchema = z.object(TraderConfigFields).partial().strict();
 export type TraderConfigPatch = z.infer<typeof TraderConfigPatchSchema>;
 
+/** Some notification settings, as the JSON API accepts them: the others keep their values. */
+export const NotificationsPatchSchema = z.object(NotificationFields).partial().strict();
+
+/** The whole `notifications` block a patch must carry: `partial` over the settings in force. */
+export function completeNotifications(current: NotificationSettings, partial: z.infer<typeof NotificationsPatchSchema>): NotificationSettings {
+  return { ...current, ...partial };
+}
+
 export const DEFAULT_TRADER_CONFIG: TraderConfig = TraderConfigSchema.parse({});
 
-/** zod issues flattened to what the API returns: `{path: "max_leverage", message}`. */
+/**
+ * zod issues flattened to what the API returns: `{path: "max_leverage", message}`,
+ * each message a sentence a trader reads ("Max leverage must be at most 100×",
+ * see issue-text.ts), never zod's own phrasing.
+ */
 export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join(".") || "(root)",
-    message: issue.message,
-  }));
+  return error.issues.map(issueText);
 }

@@ -41,6 +41,16 @@ const ClosingTaskSchema = z.object({
   next_at: z.number().int().nonnegative(),
 });
 
+const OpeningIntentSchema = z.object({
+  exchange: ExchangeNameSchema,
+  client_id: z.string().min(1),
+  symbol: z.string().min(1),
+  side: z.enum(["long", "short"]),
+  reason: z.string().min(1),
+  mode: z.enum(["live", "dry-run"]),
+  at: z.number().int().nonnegative(),
+});
+
 // Loose: a field a newer version added does not make the file "corrupt".
 const TraderStateFileSchema = z.looseObject({
   running: z.boolean(),
@@ -50,10 +60,12 @@ const TraderStateFileSchema = z.looseObject({
   coinex_starting_balance: z.number().positive().nullable().optional(),
   baselines: z.object({ paper: BaselineSchema.optional(), coinex: BaselineSchema.optional() }).optional(),
   closing_duty: z.array(ClosingTaskSchema).optional(),
+  opening_intents: z.array(OpeningIntentSchema).optional(),
   updated_at: z.union([z.string(), z.number()]).optional(),
 });
 
 export type ClosingTaskRecord = z.infer<typeof ClosingTaskSchema>;
+export type OpeningIntentRecord = z.infer<typeof OpeningIntentSchema>;
 export type BaselineRecord = z.infer<typeof BaselineSchema>;
 
 /** What the controller persists beyond ON/OFF. */
@@ -65,9 +77,11 @@ export interface TraderStateExtras {
   baselines: { paper?: BaselineRecord; coinex?: BaselineRecord };
   /** Positions the closing duty must still close. */
   closing_duty: ClosingTaskRecord[];
+  /** Opening orders sent (or about to be) whose trade is not recorded yet (src/trader/opening-intents.ts). */
+  opening_intents: OpeningIntentRecord[];
 }
 
-const NO_EXTRAS: TraderStateExtras = { live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: null, baselines: {}, closing_duty: [] };
+const NO_EXTRAS: TraderStateExtras = { live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: null, baselines: {}, closing_duty: [], opening_intents: [] };
 
 export interface TraderState extends TraderStateExtras {
   running: boolean;
@@ -116,6 +130,7 @@ function extrasOf(data: z.infer<typeof TraderStateFileSchema>): TraderStateExtra
     coinex_starting_balance: data.coinex_starting_balance ?? null,
     baselines: data.baselines ?? {},
     closing_duty: data.closing_duty ?? [],
+    opening_intents: data.opening_intents ?? [],
   };
 }
 
@@ -147,6 +162,7 @@ export async function writeTraderState(
     coinex_starting_balance: state.coinex_starting_balance ?? null,
     baselines: state.baselines ?? {},
     closing_duty: state.closing_duty ?? [],
+    opening_intents: state.opening_intents ?? [],
   };
   const file = { running: state.running, ...(state.mode === undefined ? {} : { mode: state.mode }), ...extras, updated_at };
   TraderStateFileSchema.parse(file);

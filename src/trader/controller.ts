@@ -18,11 +18,12 @@ import { formatSignedUsd, formatUsd } from "../util/number-format.ts";
 import { accountView, positionView, type AccountView, type PositionView } from "./account-view.ts";
 import { ClosingDuty, type ClosingTask } from "./closing-duty.ts";
 import { closeAll, closeWithRetries, type ClosePorts } from "./closing.ts";
-import { freshCycleMemory, runCycle, syncStops, type CycleSummary } from "./cycle.ts";
+import { enforceKillSwitch, freshCycleMemory, runCycle, syncStops, type CycleSummary } from "./cycle.ts";
 import { runEmergencyStop } from "./emergency-stop.ts";
 import { TradingLock, type LockFilePort } from "./trading-lock.ts";
 import type { CyclePorts, LockInfo, Origin, TraderEvent, TraderJournal } from "./ports.ts";
 import { reconcileClosedPositions } from "./reconcile.ts";
+import { settleOpeningIntents, withIntent, type OpeningIntent } from "./opening-intents.ts";
 import { baselineFor, type Baseline, type Baselines } from "./risk/kill-switch-baseline.ts";
 import type { RejectionState } from "./risk/rejection-cooldown.ts";
 import type { ScoredCoin } from "./signals.ts";
@@ -39,14 +40,17 @@ export interface PersistedTraderState {
   baselines: Baselines;
   /** Positions the bot must still close (the closing duty), so a restart carries on. */
   closing_duty: ClosingTask[];
+  /** Opening orders whose trade is not recorded yet (opening-intents.ts). Absent in older files: none. */
+  opening_intents?: OpeningIntent[];
 }
 
 export const INITIAL_TRADER_STATE: PersistedTraderState = {
-  running: false, live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: null, baselines: {}, closing_duty: [],
+  running: false, live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: null, baselines: {}, closing_duty: [], opening_intents: [],
 };
 
 export type ConfigUpdateResult =
-  | { ok: true; config: TraderConfig; warnings?: string[] }
+  /** `killSwitch`: the new kill_switch_drawdown_pct tripped the kill switch at once (why). */
+  | { ok: true; config: TraderConfig; warnings?: string[]; killSwitch?: string }
   /** `storage`: the config was valid but could not be written (a disk fault), not the owner's mistake. */
   | { ok: false; error: string; issues: { path: string; message: string }[]; storage?: true };
 
@@ -106,6 +110,9 @@ export interface TraderStatus {
 
 export type ChangeTopic = "status" | "account" | "config" | "logs";
 
+/** Between the reasons of TraderStatus.live.reason (a string: it travels over the bus); the page lists them one by one. */
+export const LIVE_REASON_SEPARATOR = "; ";
+
 export interface ActionResult {
   ok: boolean;
   message: string;
@@ -163,6 +170,7 @@ export class TraderController {
     await this.lock.current();
     this.duty.restore(this.state.closing_duty);
     this.announcedMode = this.effectiveMode();
+    await this.settleIntentsAfterRestart();
     await this.refreshAccount();
     if (this.state.running) {
       this.deps.journal.log("control", "Restored ON after restart (the owner left the trader running)", { action: "restore", ok: true, result: "ON" }, "system");
@@ -184,6 +192,7 @@ export class TraderController {
     await this.lock.current();
     this.duty.restore(this.state.closing_duty);
     this.announcedMode = this.effectiveMode();
+    await this.settleIntentsAfterRestart();
     if (this.state.running) this.scheduleNext(0);
     else if (this.timer) {
       clearTimeout(this.timer);
@@ -222,11 +231,13 @@ export class TraderController {
     return config.mode;
   }
 
+  /** Whether live trading is possible here; `reason` lists every missing condition, separated by "; " (LIVE_REASON_SEPARATOR). */
   liveCheck(): { possible: boolean; reason: string | null } {
     const market = this.deps.market();
-    if (!this.deps.coinex) return { possible: false, reason: "no CoinEx exchange: set COINEX_ACCESS_ID and COINEX_SECRET_KEY and do not force --exchange paper" };
-    if (market.simulated) return { possible: false, reason: `the market source is ${market.name} (not real prices)` };
-    return { possible: true, reason: null };
+    const reasons: string[] = [];
+    if (!this.deps.coinex) reasons.push("no CoinEx exchange: set COINEX_ACCESS_ID and COINEX_SECRET_KEY and do not force --exchange paper");
+    if (market.simulated) reasons.push(`the market source is ${market.name} (not real prices)`);
+    return reasons.length === 0 ? { possible: true, reason: null } : { possible: false, reason: reasons.join(LIVE_REASON_SEPARATOR) };
   }
 
   status(): TraderStatus {
@@ -338,7 +349,9 @@ export class TraderController {
     this.notify("status");
     if (patch.scan_interval_minutes !== undefined && this.state.running) this.scheduleNext();
     if (patch.tp_pct !== undefined || patch.sl_pct !== undefined || patch.max_leverage !== undefined) void this.moveStops();
-    return { ...result, warnings };
+    // A limit at or below the drawdown trips at once while the trader runs (the owner is told, not left to the next cycle).
+    const killSwitch = patch.kill_switch_drawdown_pct !== undefined && this.state.running ? await this.enforceKillSwitchNow() : null;
+    return { ...result, warnings, ...(killSwitch ? { killSwitch } : {}) };
   }
 
   /** A hand edit of trader_config.json noticed by the watcher. */
@@ -555,6 +568,21 @@ export class TraderController {
     }
   }
 
+  /** The kill switch's check now, serialised with the cycles (see enforceKillSwitch); why it tripped, or null. */
+  private async enforceKillSwitchNow(): Promise<string | null> {
+    while (this.cycleInFlight) await this.cycleInFlight.catch(() => undefined);
+    const run = enforceKillSwitch(this.cyclePorts(), this.memory);
+    this.cycleInFlight = run;
+    try {
+      return await run;
+    } finally {
+      this.cycleInFlight = null;
+      await this.refreshAccount();
+      this.notify("logs");
+      this.notify("status");
+    }
+  }
+
   private scheduleNext(delayMs?: number): void {
     if (this.timer) clearTimeout(this.timer);
     const interval = this.deps.cycleIntervalMs ?? this.deps.config.current().scan_interval_minutes * 60_000;
@@ -608,6 +636,11 @@ export class TraderController {
       journal: this.deps.journal,
       reconcile: (exchange, positions) => this.reconcile(exchange, positions),
       mustClose: (exchange, position, reason, error) => this.duty.add(exchange.name, position.symbol, reason, error),
+      intents: {
+        note: (intent) => this.noteIntent(intent),
+        drop: (clientId) => this.dropIntent(clientId),
+        settle: async (exchange, positions) => this.settleIntents(exchange, positions, false),
+      },
       pause: async (reason) => {
         // The confirmation goes first, in memory: even if the config cannot be written, live is off.
         await this.forgetLiveConfirmationUnless("paused");
@@ -622,6 +655,54 @@ export class TraderController {
       now: this.now,
       sleep: this.sleep,
     };
+  }
+
+  // ---- opening intents (opening-intents.ts) -------------------------------
+
+  /** Kept on disk before the order goes out; if the disk refuses, the order does not go out. */
+  private async noteIntent(intent: OpeningIntent): Promise<void> {
+    const before = this.state;
+    this.state = { ...before, opening_intents: withIntent(before.opening_intents ?? [], intent) };
+    try {
+      await this.deps.state.save(this.state);
+    } catch (error) {
+      this.state = { ...this.state, opening_intents: (this.state.opening_intents ?? []).filter((i) => i.client_id !== intent.client_id) };
+      throw new Error(`could not note the opening order in trader_state.json, so it was not sent: ${errorText(error)}`);
+    }
+  }
+
+  /** The trade is recorded: the note goes. A failed write only leaves a note the next settle drops. */
+  private async dropIntent(clientId: string): Promise<void> {
+    const intents = this.state.opening_intents ?? [];
+    if (!intents.some((i) => i.client_id === clientId)) return;
+    this.state = { ...this.state, opening_intents: intents.filter((i) => i.client_id !== clientId) };
+    await this.deps.state.save(this.state).catch(() => undefined);
+  }
+
+  private async settleIntents(exchange: Exchange, positions: Position[], afterRestart: boolean): Promise<void> {
+    const intents = this.state.opening_intents ?? [];
+    if (intents.length === 0) return;
+    const { remaining, recorded } = settleOpeningIntents(exchange, positions, intents, this.deps.journal, afterRestart);
+    if (remaining.length === intents.length) return;
+    this.state = { ...this.state, opening_intents: remaining };
+    await this.deps.state.save(this.state).catch((error: unknown) => this.deps.journal.log("error", `Could not save trader_state.json after settling opening orders: ${errorText(error)}`));
+    if (recorded.length > 0) {
+      this.notify("logs");
+      this.notify("status");
+    }
+  }
+
+  /** At boot and on a takeover, before any cycle: what a cut-off open left on each exchange. */
+  private async settleIntentsAfterRestart(): Promise<void> {
+    for (const exchange of this.exchanges()) {
+      if (!(this.state.opening_intents ?? []).some((i) => i.exchange === exchange.name)) continue;
+      try {
+        await this.settleIntents(exchange, await exchange.getPositions(), true);
+      } catch (error) {
+        // Kept: the first cycle on this exchange settles them.
+        this.deps.journal.log("error", `Could not read ${exchange.name} positions to settle opening orders cut off by the restart: ${errorText(error)}`);
+      }
+    }
   }
 
   /** Reconciliations one at a time (cycle, account refresh, paper events), so a close is recorded once. */

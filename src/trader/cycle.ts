@@ -18,11 +18,13 @@
  * twice in a row rests, see risk/rejection-cooldown.ts); the circuit breaker
  * counts failed reads and failed orders apart and trips on either. Positions
  * that cannot be closed go to the closing duty. Every signal and the cycle
- * summary are logged.
+ * summary are logged; the signals max_positions turns away share one line
+ * per cycle that names them all.
  */
 import type { TraderConfig } from "../config/schema.ts";
 import type { Balance, Exchange, MarketInfo, Position } from "../exchange/types.ts";
-import { formatPrice, formatUsd } from "../util/number-format.ts";
+import { formatAmount, formatPrice, formatUsd } from "../util/number-format.ts";
+import { formatScoreWithBonus } from "../util/score-format.ts";
 import { openOrderClientId, scanSlot } from "./client-id.ts";
 import { closeAll, closeWithRetries } from "./closing.ts";
 import type { CyclePorts } from "./ports.ts";
@@ -97,17 +99,13 @@ export async function runCycle(ports: CyclePorts, memory: CycleMemory): Promise<
   const { read, order, prepare, marketOf } = exchangeGuards(exchange, config, ports, breaker, summary);
 
   try {
-    const balance = await read("balance", () => exchange.getBalance());
-    let positions = await read("positions", () => exchange.getPositions());
-    await read("position history", () => ports.reconcile(exchange, positions));
-
-    // 4. Kill switch.
-    const baseline = ports.startingBalance(exchange, balance.equity);
-    const kill = readKillSwitch(balance.equity, baseline, config.kill_switch_drawdown_pct);
-    if (kill.tripped) {
-      await tripKillSwitch(exchange, positions, balance, baseline, kill.drawdown_pct, config, ports, summary);
-      return finish();
-    }
+    // 3–4. Account, then the kill switch.
+    const account = await readAccountThroughKillSwitch(exchange, read, config, ports, summary);
+    if (account.tripped) return finish();
+    const balance = account.balance;
+    let positions = account.positions;
+    // An open cut off before its record (a restart, a lost answer): record it before anything counts positions.
+    if (ports.intents) await ports.intents.settle(exchange, positions);
 
     // 5. TP / SL: the cycle's own check, then the exchange-side stops.
     let closedAny = false;
@@ -145,9 +143,11 @@ export async function runCycle(ports: CyclePorts, memory: CycleMemory): Promise<
     const held = new Set(positions.map((p) => p.symbol));
     let open = positions.length;
     const slot = scanSlot(started, config.scan_interval_minutes);
+    // Signals turned away because max_positions is reached: one line for the cycle, not one per coin.
+    const crowdedOut: Signal[] = [];
 
     for (const signal of signals) {
-      const label = `${signal.side} ${signal.symbol} ${signal.score.base} + ${signal.score.bonus} = ${signal.score.total} (threshold ${signal.threshold})`;
+      const label = `${signal.side} ${signal.symbol} ${formatScoreWithBonus(signal.score)} (threshold ${signal.threshold})`;
       const clientId = openOrderClientId(signal.symbol, signal.side, slot);
       const signalData = { symbol: signal.symbol, direction: signal.side, score: signal.score.total, base: signal.score.base, bonus: signal.score.bonus, threshold: signal.threshold, price: signal.price };
       const notActed = (why: string) => ports.journal.log("signal", `Signal ${label}: not acted — ${why}`, { ...signalData, acted: false, skip_reason: why });
@@ -162,7 +162,7 @@ export async function runCycle(ports: CyclePorts, memory: CycleMemory): Promise<
       const coin = coins.find((c) => c.symbol === signal.symbol);
       if (coin?.simulated && exchange.name !== "paper") { notActed("prices are simulated"); continue; }
       if (held.has(signal.symbol)) { notActed("a position is already open"); continue; }
-      if (open >= config.max_positions) { notActed(`max positions reached (${config.max_positions})`); continue; }
+      if (open >= config.max_positions) { crowdedOut.push(signal); continue; }
       if (ports.journal.hasOrderWithClientId(clientId)) { notActed(`decision already executed (client_id ${clientId})`); continue; }
       const gate = entryGate(signal, coin, config, exchange, ports, rejections, now);
       if (gate) { notActed(gate); continue; }
@@ -187,12 +187,22 @@ export async function runCycle(ports: CyclePorts, memory: CycleMemory): Promise<
       }
     }
 
+    logCrowdedOut(crowdedOut, config, ports);
     await snapshotEquity(exchange, config, ports, read);
   } catch (error) {
     // Exchange failures were already logged by `guarded`; the cycle stops and the next one starts fresh.
     summary.skipped = error instanceof CircuitOpen ? error.message : `stopped after an exchange error (${summary.errors.at(-1) ?? String(error)})`;
   }
   return finish();
+}
+
+/** "3 signals not acted — max positions reached (2): long XRPUSDT 70, short DOGEUSDT 58 (+20 TA, not used), …", strongest first. */
+function logCrowdedOut(signals: Signal[], config: TraderConfig, ports: CyclePorts): void {
+  if (signals.length === 0) return;
+  const reason = `max positions reached (${config.max_positions})`;
+  const names = signals.map((s) => `${s.side} ${s.symbol} ${formatScoreWithBonus(s.score)}`).join(", ");
+  const coins = signals.map((s) => ({ symbol: s.symbol, direction: s.side, score: s.score.total, base: s.score.base, bonus: s.score.bonus, threshold: s.threshold, price: s.price }));
+  ports.journal.log("signal", `${signals.length} signal${signals.length === 1 ? "" : "s"} not acted — ${reason}: ${names}`, { acted: false, skip_reason: reason, coins });
 }
 
 type Guard = <T>(what: string, call: () => Promise<T>) => Promise<T>;
@@ -241,19 +251,30 @@ function exchangeGuards(exchange: Exchange, config: TraderConfig, ports: CyclePo
 }
 
 /**
- * Moves the exchange-side stops of every open position to where the config now
- * says, at once (the owner changed tp_pct / sl_pct / max_leverage): the same
- * step a cycle runs, without opening anything. Skipped while paused or standby,
- * like a cycle; the next cycle after a resume does it.
+ * What one step of a cycle run on its own (moving the stops, the kill switch's
+ * check) starts from: the config, the exchange of its mode and the guarded
+ * calls — or null while paused, on standby or refused, when a cycle would not run either.
  */
-export async function syncStops(ports: CyclePorts, memory: CycleMemory): Promise<CycleSummary | null> {
+async function stepOutsideCycle(ports: CyclePorts, memory: CycleMemory) {
   const config = await ports.readConfig();
   if (config.mode === "paused" || ports.standby?.()) return null;
   const choice = ports.exchangeFor(config.mode);
   if ("refused" in choice) return null;
   const exchange = choice.exchange;
   const summary: CycleSummary = { at: ports.now(), mode: config.mode, exchange: exchange.name, skipped: null, scanned: 0, signals: 0, actions: [], errors: [], duration_ms: 0 };
-  const { read, prepare, marketOf } = exchangeGuards(exchange, config, ports, memory.breaker, summary);
+  return { config, exchange, summary, guards: exchangeGuards(exchange, config, ports, memory.breaker, summary) };
+}
+
+/**
+ * Moves the exchange-side stops of every open position to where the config now
+ * says, at once (the owner changed tp_pct / sl_pct / max_leverage): the same
+ * step a cycle runs, without opening anything. Skipped while paused or standby,
+ * like a cycle; the next cycle after a resume does it.
+ */
+export async function syncStops(ports: CyclePorts, memory: CycleMemory): Promise<CycleSummary | null> {
+  const step = await stepOutsideCycle(ports, memory);
+  if (!step) return null;
+  const { config, exchange, summary, guards: { read, prepare, marketOf } } = step;
   try {
     const positions = await read("positions", () => exchange.getPositions());
     for (const position of positions) await keepStops(position, config, marketOf, prepare, ports, summary, exchange);
@@ -261,6 +282,25 @@ export async function syncStops(ports: CyclePorts, memory: CycleMemory): Promise
     summary.skipped = error instanceof Error ? error.message : String(error);
   }
   return summary;
+}
+
+/**
+ * The kill switch's check, now, outside a cycle (the owner just lowered
+ * kill_switch_drawdown_pct): the same reading and the same trip a cycle runs
+ * (close all, lockfile, pause), and nothing else — no new orders. Skipped
+ * while paused or standby, like a cycle. Returns why it tripped, or null.
+ */
+export async function enforceKillSwitch(ports: CyclePorts, memory: CycleMemory): Promise<string | null> {
+  const step = await stepOutsideCycle(ports, memory);
+  if (!step) return null;
+  const { config, exchange, summary, guards: { read } } = step;
+  try {
+    const account = await readAccountThroughKillSwitch(exchange, read, config, ports, summary);
+    return account.tripped ? summary.skipped : null;
+  } catch {
+    // A failed read was logged (and counted) by the guard; the next cycle checks again.
+    return null;
+  }
 }
 
 /** Cooldowns and stale data: reasons not to open this coin now, or null. */
@@ -295,6 +335,9 @@ async function openPosition(
   const leverage = await prepare(`leverage ${signal.symbol}`, () => exchange.setLeverage(signal.symbol, requestedLeverage(config.max_leverage, market)));
   const size = sizePosition({ equity: balance.equity, position_size_pct: config.position_size_pct, leverage, price, market });
   if (!size.ok) return size.reason;
+  // No note, no order: a fill whose record is cut off must be findable after a restart.
+  await ports.intents?.note({ exchange: exchange.name, client_id: clientId, symbol: signal.symbol, side: signal.side, reason: label, mode: config.mode === "live" ? "live" : "dry-run", at: ports.now() });
+  // A thrown order keeps its note (it may have filled unseen): the next cycle's settle decides.
   const filled = await order(`order ${signal.symbol}`, () =>
     exchange.placeMarketOrder({ symbol: signal.symbol, side: signal.side === "long" ? "buy" : "sell", amount: size.amount, leverage, client_id: clientId }),
   );
@@ -305,12 +348,13 @@ async function openPosition(
   };
   if (filled.duplicate) return { duplicate: true, position };
   const at = ports.now();
-  const message = `Opened ${signal.side} ${signal.symbol} ${filled.amount} @ ${formatPrice(filled.price)} ×${leverage}, margin ${formatUsd(margin)} USDT (${label})`;
+  const message = `Opened ${signal.side} ${signal.symbol} ${formatAmount(filled.amount, market.amount_precision)} @ ${formatPrice(filled.price, market.price_precision)} ×${leverage}, margin ${formatUsd(margin)} USDT (${label})`;
   ports.journal.tradeOpened(message, {
     symbol: signal.symbol, side: signal.side, size: filled.amount, entry_price: filled.price, fee: filled.fee,
     margin, leverage, client_id: clientId, reason: label, exchange: exchange.name, mode: config.mode, at,
     signal: { base: signal.score.base, bonus: signal.score.bonus, total: signal.score.total, threshold: signal.threshold },
   });
+  await ports.intents?.drop(clientId);
   const score = { base: signal.score.base, bonus: signal.score.bonus, total: signal.score.total, threshold: signal.threshold };
   ports.emit({ type: "trade_open", at, symbol: signal.symbol, message, data: { side: signal.side, amount: filled.amount, price: filled.price, leverage, margin, fee: filled.fee, score } });
   return { duplicate: false, position };
@@ -327,7 +371,7 @@ async function keepStops(position: Position, config: TraderConfig, marketOf: (sy
     const wanted = desiredStops(position, config.tp_pct, config.sl_pct, market.price_precision);
     if (!stopsDiffer(position, wanted, market.price_precision)) return;
     const held = await order(`stops ${position.symbol}`, () => exchange.setPositionStops(position.symbol, wanted));
-    const text = (price: number | null) => (price === null ? "none" : formatPrice(price));
+    const text = (price: number | null) => (price === null ? "none" : formatPrice(price, market.price_precision));
     summary.actions.push(`stops ${position.symbol}: SL ${text(held.stop_loss_price)}, TP ${text(held.take_profit_price)}`);
     ports.journal.log("trade", `Exchange stops for ${position.side} ${position.symbol}: stop-loss ${text(held.stop_loss_price)}, take-profit ${text(held.take_profit_price)} (mark price)`, { symbol: position.symbol, ...held });
   } catch (error) {
@@ -339,6 +383,21 @@ async function keepStops(position: Position, config: TraderConfig, marketOf: (sy
 async function snapshotEquity(exchange: Exchange, config: TraderConfig, ports: CyclePorts, read: Guard): Promise<void> {
   const after = await read("balance", () => exchange.getBalance());
   ports.journal.equitySnapshot({ at: ports.now(), equity: after.equity, available: after.available, margin: after.margin, unrealized_pnl: after.unrealized_pnl, mode: config.mode });
+}
+
+/**
+ * Balance and positions (recording what the exchange closed on its own), then
+ * the kill switch: drawdown from the baseline ≥ the limit trips it (close all,
+ * lockfile, pause; `summary.skipped` says why).
+ */
+async function readAccountThroughKillSwitch(exchange: Exchange, read: Guard, config: TraderConfig, ports: CyclePorts, summary: CycleSummary): Promise<{ tripped: boolean; balance: Balance; positions: Position[] }> {
+  const balance = await read("balance", () => exchange.getBalance());
+  const positions = await read("positions", () => exchange.getPositions());
+  await read("position history", () => ports.reconcile(exchange, positions));
+  const baseline = ports.startingBalance(exchange, balance.equity);
+  const kill = readKillSwitch(balance.equity, baseline, config.kill_switch_drawdown_pct);
+  if (kill.tripped) await tripKillSwitch(exchange, positions, balance, baseline, kill.drawdown_pct, config, ports, summary);
+  return { tripped: kill.tripped, balance, positions };
 }
 
 async function tripKillSwitch(

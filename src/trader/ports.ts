@@ -5,6 +5,7 @@
  */
 import type { TraderConfig, TraderMode } from "../config/schema.ts";
 import type { ClosedPosition, Exchange, OrderResult, Position } from "../exchange/types.ts";
+import type { OpeningIntent } from "./opening-intents.ts";
 import type { ScoredCoin } from "./signals.ts";
 
 export type LogKind = "trade" | "error" | "signal" | "cycle" | "control";
@@ -115,6 +116,16 @@ export interface CyclePorts {
   reconcile(exchange: Exchange, positions: Position[]): Promise<void>;
   /** Positions that could not be closed: the closing duty retries them until they are gone. */
   mustClose(exchange: Exchange, position: Position, reason: string, lastError: string): void;
+  /**
+   * Opening intents (opening-intents.ts), kept where a restart finds them. `note`
+   * throws when the intent cannot be kept (then no order goes out); `drop` never
+   * throws; `settle` records what a cut-off open left. Absent (backtests): no notes.
+   */
+  intents?: {
+    note(intent: OpeningIntent): Promise<void>;
+    drop(clientId: string): Promise<void>;
+    settle(exchange: Exchange, positions: Position[]): Promise<void>;
+  };
   /** Sets the mode to paused (kill switch); recorded with origin "system". */
   pause(reason: string): Promise<void>;
   emit(event: TraderEvent): void;

@@ -13,6 +13,7 @@
  */
 import { floorToDecimals } from "../exchange/decimal.ts";
 import type { MarketInfo } from "../exchange/types.ts";
+import { formatAmount, formatUsd } from "../util/number-format.ts";
 
 export type SizingResult =
   | { ok: true; amount: number; leverage: number; budget: number; margin: number; fee: number }
@@ -34,15 +35,15 @@ export function requestedLeverage(maxLeverage: number, market: Pick<MarketInfo, 
 
 export function sizePosition(input: SizingInput): SizingResult {
   const { equity, leverage, price, market } = input;
-  if (!(equity > 0)) return { ok: false, reason: `equity ${equity} is not positive` };
-  if (!(price > 0)) return { ok: false, reason: `price ${price} is not positive` };
+  if (!(equity > 0)) return { ok: false, reason: `equity ${formatUsd(equity)} USDT is not positive` };
+  if (!(price > 0)) return { ok: false, reason: `price ${formatAmount(price)} is not positive` };
   if (!(leverage >= 1)) return { ok: false, reason: `leverage ${leverage} is below 1` };
   const budget = (equity * input.position_size_pct) / 100;
   const worstPrice = price * (1 + market.fill_allowance_rate);
   const notional = budget / (1 / leverage + market.taker_fee_rate);
   const amount = floorToDecimals(notional / worstPrice, market.amount_precision);
   if (!(amount > 0) || amount < market.min_amount) {
-    return { ok: false, reason: `size ${amount} is below the market minimum ${market.min_amount}` };
+    return { ok: false, reason: `size ${formatAmount(amount, market.amount_precision)} is below the market minimum ${formatAmount(market.min_amount, market.amount_precision)}` };
   }
   const filled = amount * worstPrice;
   return { ok: true, amount, leverage, budget, margin: filled / leverage, fee: filled * market.taker_fee_rate };

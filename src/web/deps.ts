@@ -4,8 +4,11 @@
  * these views. It never talks to an exchange itself.
  */
 import type { BacktestRuns } from "../app/backtest-runs.ts";
+import type { Candle, Timeframe } from "../market/candle.ts";
 import type { MarketSourceStatus } from "../market/source.ts";
+import type { Notifier } from "../notify/notifier.ts";
 import type { CoinSnapshot } from "../scanner/analyzer.ts";
+import type { TradeRecordPort } from "../store/trade-history.ts";
 import type { TraderController } from "../trader/controller.ts";
 import type { LogKind } from "../trader/ports.ts";
 
@@ -29,6 +32,8 @@ export interface ClosedTradeView {
   opened_at: number;
   closed_at: number | null;
   close_reason: string | null;
+  /** Where the record knows it (SQLite does; the bus mirror does not). */
+  mode?: "live" | "dry-run";
 }
 
 export interface EquityPoint {
@@ -46,6 +51,8 @@ export interface MarketView {
   onChange(listener: (symbols: string[]) => void): () => void;
   /** What scores the coins ("built-in base score", or an owner's module). */
   scorerLabel?(): string;
+  /** The newest `limit` candles of one timeframe, the forming one last, oldest first (the coin page's chart). */
+  recentCandles?(symbol: string, timeframe: Timeframe, limit: number): Candle[];
 }
 
 export interface RecordView {
@@ -77,6 +84,9 @@ export type TraderPort = Pick<
   | "cancelClosing"
 >;
 
+/** Notifications this process sends (src/notify/); absent in a `web` instance. No credential passes here. */
+export type NotificationsPort = Pick<Notifier, "status" | "sendTest" | "onChange">;
+
 /** Backtests run from the dashboard (src/app/backtest-runs.ts); absent in a `web` instance. */
 export type BacktestsPort = Pick<BacktestRuns, "sets" | "start" | "list" | "get" | "file" | "onChange">;
 
@@ -91,6 +101,13 @@ export interface WebDeps {
   readOnly?: string | null;
   market: MarketView;
   record: RecordView;
+  /**
+   * The SQLite trade record, read for /performance, /history and their API;
+   * absent in a `web` instance (it has no SQLite: those pages say so).
+   */
+  trades?: TradeRecordPort;
+  /** The channels, their state and the test message; absent in a `web` instance (the trader process sends). */
+  notifications?: NotificationsPort;
   /** GET /health body. */
   health(): Record<string, unknown>;
   /** Security settings; the token itself is never rendered. */

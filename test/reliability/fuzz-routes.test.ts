@@ -36,6 +36,11 @@ import type { ConfigUpdateResult } from "../../src/trader/controller.ts";
 import type { Origin } from "../../src/trader/ports.ts";
 import { createApp, type DashboardApp } from "../../src/web/app.ts";
 import { LoginThrottle } from "../../src/web/security/login-throttle.ts";
+import { channelsFrom } from "../../src/notify/credentials.ts";
+import { Notifier } from "../../src/notify/notifier.ts";
+import { TradeHistory } from "../../src/store/trade-history.ts";
+import { openStore, type TraderStore } from "../../src/store/trader-store.ts";
+import { sampleTrades, writeEquity, writeTrades } from "../helpers/trade-fixtures.ts";
 import { makeSignals, makeWorld, MemoryConfig, SYMBOLS, type FakeWorld } from "../web/fakes.ts";
 import { rawRequest } from "../web/raw-http.ts";
 
@@ -128,6 +133,9 @@ interface Target {
   created: DashboardApp;
   configPath: string;
   session: string;
+  /** The trader's own services (absent in a read-only web instance, which answers 503 for them). */
+  store: TraderStore | null;
+  notifier: Notifier | null;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "fuzz-routes-"));
@@ -138,11 +146,34 @@ async function makeTarget(kind: Kind): Promise<Target> {
   const configPath = join(dir, `${kind}-trader_config.json`);
   const file = new ConfigFile(configPath);
   await file.load();
+  const trader = kind !== "readonly";
   const world = makeWorld({
     token: kind === "auth" ? TOKEN : null,
     config: new FileConfig(file),
     readOnly: kind === "readonly" ? "Read-only web instance: the controls are on the trader process" : undefined,
+    // A real BacktestRuns on the small fixture set: a fuzzed POST that is valid really runs one.
+    backtests: trader,
   });
+  // A real trade record (SQLite) with closed trades of both modes, and a notifier whose only
+  // channel points at a loopback port where nothing listens.
+  let store: TraderStore | null = null;
+  let notifier: Notifier | null = null;
+  if (trader) {
+    store = openStore(mkdtempSync(join(dir, `${kind}-data-`)));
+    const trades = sampleTrades(Date.UTC(2026, 9, 1), { dryRun: 12, live: 2 });
+    writeTrades(store, trades);
+    writeEquity(store, trades, "dry-run");
+    world.deps.trades = new TradeHistory(store.db);
+    notifier = new Notifier({
+      channels: channelsFrom({ telegram: { token: "123:fuzz", chatId: "1" }, webhook: null, ntfy: null }, "http://127.0.0.1:9"),
+      trader: world.controller,
+      record: world.record,
+      tickMs: 0,
+      delivery: { timeoutMs: 200, firstRetryMs: 5, maxRetryMs: 20 },
+    });
+    notifier.start();
+    world.deps.notifications = notifier;
+  }
   await world.controller.boot();
   makeSignals(world, ["BTCUSDT", "ETHUSDT", "SOLUSDT"]);
   // No delay for throttled logins here: the fuzz posts many wrong tokens and must stay fast.
@@ -153,7 +184,7 @@ async function makeTarget(kind: Kind): Promise<Target> {
     session = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
     expect(session).toStartWith("dash_session=");
   }
-  return { kind, world, created, configPath, session };
+  return { kind, world, created, configPath, session, store, notifier };
 }
 
 beforeAll(async () => {
@@ -164,7 +195,10 @@ afterAll(async () => {
   served?.server.stop();
   for (const t of targets) {
     t.created.hub.close();
+    await t.notifier?.stop(0);
     await t.world.controller.shutdown();
+    await t.world.disposeBacktests();
+    t.store?.close();
   }
   rmSync(dir, { recursive: true, force: true });
 });
@@ -237,6 +271,25 @@ const ROUTES: readonly (readonly [number, Route])[] = [
   [4, { path: "/trader/emergency-stop", methods: ["POST"], body: "form-confirm" }],
   [3, { path: "/trader/reset-baseline", methods: ["POST"], body: "form-confirm" }],
   [2, { path: "/trader/nope", methods: ["GET", "POST"], body: "form-control" }],
+  [4, { path: "/coin/BTCUSDT", methods: ["GET"], body: "none" }],
+  [2, { path: "/coin/btcusdt", methods: ["GET"], body: "none" }],
+  [2, { path: "/coin/NOPEUSDT", methods: ["GET"], body: "none" }],
+  [1, { path: "/coin/%2e%2e", methods: ["GET"], body: "none" }],
+  [4, { path: "/performance", methods: ["GET"], body: "none" }],
+  [4, { path: "/history", methods: ["GET"], body: "none" }],
+  [3, { path: "/history.csv", methods: ["GET"], body: "none" }],
+  [3, { path: "/api/performance", methods: ["GET"], body: "none" }],
+  [3, { path: "/api/trades", methods: ["GET"], body: "none" }],
+  [3, { path: "/backtest", methods: ["GET", "POST"], body: "form-config" }],
+  [2, { path: "/backtest/1", methods: ["GET"], body: "none" }],
+  [2, { path: "/backtest/1/trades.csv", methods: ["GET"], body: "none" }],
+  [1, { path: "/backtest/99999999999999", methods: ["GET"], body: "none" }],
+  [3, { path: "/api/backtests", methods: ["GET", "POST"], body: "config" }],
+  [2, { path: "/api/backtests/1", methods: ["GET"], body: "none" }],
+  [3, { path: "/api/trader/notifications", methods: ["GET"], body: "none" }],
+  [2, { path: "/api/trader/notifications/test", methods: ["POST"], body: "control" }],
+  [3, { path: "/trader/notifications", methods: ["POST"], body: "form-config" }],
+  [2, { path: "/trader/notifications/test", methods: ["POST"], body: "form-control" }],
   [2, { path: "/nope", methods: ["GET", "POST"], body: "none" }],
   [1, { path: "/API/TRADER/STATUS", methods: ["GET"], body: "none" }],
   [1, { path: "/trader/", methods: ["GET", "POST"], body: "form-control" }],
@@ -247,6 +300,8 @@ const ROUTES: readonly (readonly [number, Route])[] = [
 /** Controls whose failure at the exchange is a documented 502. */
 const EXCHANGE_CONTROLS = new Set(["/api/trader/control", "/api/trader/close-position", "/api/trader/close-all", "/trader/control", "/trader/close-position", "/trader/close-all", "/trader/emergency-stop", "/trader/reset-baseline"]);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** What only the trader process has (README, JSON API): a read-only web instance answers 503 for it. */
+const TRADER_SERVICES = ["/api/performance", "/api/trades", "/api/backtests", "/backtest", "/api/trader/notifications", "/history.csv"];
 
 function jsonValue(rng: Rng, depth = 0): unknown {
   const roll = rng.int(0, depth > 2 ? 4 : 7);
@@ -362,6 +417,11 @@ function makeCase(rng: Rng, index: number): FuzzCase {
     [4, "?v=1&x=%zz&y=%E0%A4%A"],
     [3, "?" + encodeURIComponent(rng.string(rng.int(1, 40)))],
     [2, "?a=" + "x".repeat(rng.int(100, 8000))],
+    [6, "?tf=" + rng.pick(["5m", "1h", "4h", "1d", "", "5M"]) + (rng.chance(0.3) ? "&levels=1" : "")],
+    [8, "?symbol=" + rng.pick(["BTCUSDT", "btc", "", "NOPEUSDT"]) + "&side=" + rng.pick(["long", "short", "x", ""]) + "&mode=" + rng.pick(["live", "dry-run", "both", "paper", ""]) +
+      "&reason=" + rng.pick(["tp", "sl", "manual", "x", ""]) + "&from=" + rng.pick(["2026-01-01", "yesterday", "", "2026-13-40"]) + "&to=" + rng.pick(["2026-12-31", "", "0"]) +
+      "&page=" + rng.pick(["1", "2", "0", "-1", "abc", "9".repeat(20)]) + "&per_page=" + rng.pick(["25", "200", "201", "0", ""])],
+    [4, "?sort=" + rng.pick(["long", "short", "change", "volume", "x", ""]) + "&q=" + rng.pick(["btc", "", "%", "<script>"]) + "&state=" + rng.pick(["squeeze", "divergence", "above", "x"])],
   ] as const);
   const url = `http://${authority}${route.path}${query}`;
   const headers = new Headers();
@@ -473,7 +533,9 @@ function problemsWith(c: FuzzCase, status: number, text: string, before: Buffer,
   const mutation = !SAFE_METHODS.has(c.method);
   if (!Number.isInteger(status) || status < 100 || status > 599) problems.push(`status ${status}`);
   if (status >= 500) {
-    const documented = (status === 502 && EXCHANGE_CONTROLS.has(c.path)) || (status === 503 && c.target.kind === "readonly" && mutation);
+    // A read-only web instance refuses every control, and the trader's own services (trade record,
+    // backtests, notifications), with a 503 that says where they are.
+    const documented = (status === 502 && EXCHANGE_CONTROLS.has(c.path)) || (status === 503 && c.target.kind === "readonly" && (mutation || TRADER_SERVICES.some((p) => c.path.startsWith(p))));
     if (!documented) problems.push(`undocumented ${status}: ${text.slice(0, 300)}`);
   }
   if (status >= 400 && status < 500 && c.method !== "HEAD") {

@@ -88,7 +88,7 @@ describe("trader_state.json", () => {
   test("absent means not running, without an error", async () => {
     expect(await readTraderState(makeTempDir("state"))).toEqual({
       running: false, mode: null, updated_at: null, error: null,
-      live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: null, baselines: {}, closing_duty: [],
+      live_confirmed_at: null, last_exchange: "paper", coinex_starting_balance: null, baselines: {}, closing_duty: [], opening_intents: [],
     });
   });
 
@@ -98,6 +98,7 @@ describe("trader_state.json", () => {
       live_confirmed_at: 1700000000000, last_exchange: "coinex" as const, coinex_starting_balance: 1234.5,
       baselines: { coinex: { equity: 1500, at: 1700000000001 } },
       closing_duty: [{ exchange: "coinex" as const, symbol: "BTCUSDT", reason: "kill switch", since: 1, attempts: 2, last_error: "busy", next_at: 3 }],
+      opening_intents: [{ exchange: "coinex" as const, client_id: "o-BTCUSDT-L-1", symbol: "BTCUSDT", side: "long" as const, reason: "score 62", mode: "live" as const, at: 4 }],
     };
     const written = await writeTraderState(dataDir, { running: true, mode: "dry-run", ...extras });
     expect(JSON.parse(readFileSync(join(dataDir, TRADER_STATE_FILE), "utf8"))).toEqual({

@@ -73,7 +73,7 @@ describe("one coin's rejection does not block the others", () => {
     const h = makePorts(exchange, { mode: "dry-run", max_positions: 5, reentry_cooldown_minutes: 0 }, coins, () => now);
     await runCycle(h.ports, memory);
     expect(exchange.orders.map((o) => o.symbol)).toEqual(["BTCUSDT", "ETHUSDT"]);
-    expect(h.journal.of("signal").join("\n")).toContain("SUIUSDT 95 + 0 = 95 (threshold 45): not acted — the exchange refused: trading prohibited");
+    expect(h.journal.of("signal").join("\n")).toContain("SUIUSDT 95 (threshold 45): not acted — the exchange refused: trading prohibited");
 
     now += 5 * 60_000;
     await runCycle(h.ports, memory);
@@ -179,7 +179,7 @@ describe("the lock is read before every order", () => {
     };
     await runCycle(h.ports, freshCycleMemory());
     expect(exchange.orders.map((o) => o.symbol)).toEqual(["BTCUSDT"]);
-    expect(h.journal.of("signal").at(-1)).toContain("ETHUSDT 80 + 0 = 80 (threshold 45): not acted — lockfile set (emergency stop (api))");
+    expect(h.journal.of("signal").at(-1)).toContain("ETHUSDT 80 (threshold 45): not acted — lockfile set (emergency stop (api))");
   });
 });
 
@@ -206,6 +206,6 @@ describe("opening blocked mid-cycle", () => {
     h.ports.openingBlocked = () => (exchange.orders.length >= 1 ? "Redis unreachable: cannot confirm this is the only trader" : null);
     await runCycle(h.ports, freshCycleMemory());
     expect(exchange.orders.map((o) => o.symbol)).toEqual(["BTCUSDT"]);
-    expect(h.journal.of("signal").at(-1)).toContain("ETHUSDT 80 + 0 = 80 (threshold 45): not acted — no new positions: Redis unreachable");
+    expect(h.journal.of("signal").at(-1)).toContain("ETHUSDT 80 (threshold 45): not acted — no new positions: Redis unreachable");
   });
 });

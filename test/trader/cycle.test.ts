@@ -22,7 +22,7 @@ describe("trading cycle rules", () => {
     expect(exchange.orders.map((o) => `${o.side} ${o.symbol}`)).toEqual(["buy BTCUSDT", "buy ETHUSDT", "sell SOLUSDT"]);
     expect(summary.actions).toHaveLength(3);
     const notActed = h.journal.of("signal").filter((m) => m.includes("not acted"));
-    expect(notActed).toEqual([expect.stringContaining("XRPUSDT 70 + 0 = 70 (threshold 45): not acted — max positions reached (3)")]);
+    expect(notActed).toEqual(["1 signal not acted — max positions reached (3): long XRPUSDT 70"]);
     expect(h.journal.opened).toHaveLength(3);
   });
 
@@ -41,8 +41,8 @@ describe("trading cycle rules", () => {
     await runCycle(h.ports, freshCycleMemory());
     expect(exchange.orders.map((o) => o.symbol)).toEqual(["BTCUSDT"]);
     const log = h.journal.of("signal").join("\n");
-    expect(log).toContain("SOLUSDT 85 + 0 = 85 (threshold 50): not acted — blacklisted");
-    expect(log).toContain("ETHUSDT 80 + 0 = 80 (threshold 45): not acted — not on the whitelist");
+    expect(log).toContain("SOLUSDT 85 (threshold 50): not acted — blacklisted");
+    expect(log).toContain("ETHUSDT 80 (threshold 45): not acted — not on the whitelist");
   });
 
   test("a lockfile blocks new orders but the cycle still reads the account", async () => {
@@ -185,5 +185,45 @@ describe("standby", () => {
     h.ports.openingBlocked = () => null;
     await runCycle(h.ports, freshCycleMemory());
     expect(h.journal.opened).toHaveLength(3);
+  });
+});
+
+describe("signal log lines add up (issue 12, item 2)", () => {
+  test("with the TA bonus display-only a signal reads 58 (+20 TA, not used), with it counted 58 + 20 = 78", async () => {
+    const notCounted = { ...coin("DOGEUSDT", 58, 0), long: { base: 58, bonus: 20, total: 58 } };
+    const counted = { ...coin("ADAUSDT", 58, 0), long: { base: 58, bonus: 20, total: 78 } };
+    const exchange = new ScriptedExchange();
+    const h = makePorts(exchange, { mode: "dry-run", max_positions: 5, coin_blacklist: ["DOGEUSDT", "ADAUSDT"] }, [notCounted, counted]);
+    await runCycle(h.ports, freshCycleMemory());
+    const log = h.journal.of("signal").join("\n");
+    expect(log).toContain("long DOGEUSDT 58 (+20 TA, not used) (threshold 45): not acted — blacklisted");
+    expect(log).toContain("long ADAUSDT 58 + 20 = 78 (threshold 45): not acted — blacklisted");
+    expect(log).not.toContain("58 + 20 = 58");
+  });
+});
+
+describe("max positions reached: one signal line per cycle (issue 12, item 8)", () => {
+  test("29 signals crowded out by max_positions give ONE line naming every coin with its score, not 29 lines", async () => {
+    const symbols = ["BTC", "ETH", "SOL", "XRP", "DOGE", "ADA", "AVAX", "LINK", "DOT", "LTC", "BCH", "UNI", "XLM", "ALGO", "FIL", "NEAR", "AAVE", "ATOM", "APT", "ARB", "OP", "SUI", "INJ", "TIA", "SEI", "HBAR", "ETC", "TRX", "ICP"].map((s) => `${s}USDT`);
+    expect(symbols).toHaveLength(29);
+    // Every coin signals long; DOGE's TA bonus is display-only (total = base), so it must read "(+20 TA, not used)".
+    const coins = symbols.map((symbol, i) => (symbol === "DOGEUSDT" ? { ...coin(symbol, 60, 0), long: { base: 60, bonus: 20, total: 60 } } : coin(symbol, 50 + i, 0)));
+    const exchange = new ScriptedExchange();
+    const h = makePorts(exchange, { mode: "dry-run", max_positions: 0 }, coins);
+    await runCycle(h.ports, freshCycleMemory());
+    const lines = h.journal.entries.filter((e) => e.kind === "signal" && e.message.includes("max positions reached"));
+    expect(lines).toHaveLength(1);
+    const line = lines[0]!;
+    expect(line.message).toStartWith("29 signals not acted — max positions reached (0): ");
+    for (const symbol of symbols) expect(line.message).toContain(symbol);
+    expect(line.message).toContain("long DOGEUSDT 60 (+20 TA, not used)");
+    // Strongest first, as they were considered.
+    expect(line.message.indexOf("ICPUSDT 78")).toBeLessThan(line.message.indexOf("BTCUSDT 50"));
+    const data = line.data as { acted: boolean; skip_reason: string; coins: { symbol: string; direction: string; score: number; base: number; bonus: number; threshold: number; price: number }[] };
+    expect(data.acted).toBe(false);
+    expect(data.skip_reason).toBe("max positions reached (0)");
+    expect(data.coins).toHaveLength(29);
+    expect(data.coins.find((c) => c.symbol === "DOGEUSDT")).toEqual({ symbol: "DOGEUSDT", direction: "long", score: 60, base: 60, bonus: 20, threshold: 45, price: 100 });
+    expect(h.journal.entries.filter((e) => e.kind === "signal")).toHaveLength(1);
   });
 });

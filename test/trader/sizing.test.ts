@@ -30,7 +30,7 @@ test("the fill allowance keeps room for a worse fill", () => {
 
 test("below the market minimum, a non-positive equity or price: no order, with the reason", () => {
   expect(sizePosition({ equity: 10, position_size_pct: 0.1, leverage: 1, price: 60_000, market })).toEqual({ ok: false, reason: "size 0 is below the market minimum 0.001" });
-  expect(sizePosition({ equity: 0, position_size_pct: 5, leverage: 1, price: 1, market })).toEqual({ ok: false, reason: "equity 0 is not positive" });
+  expect(sizePosition({ equity: 0, position_size_pct: 5, leverage: 1, price: 1, market })).toEqual({ ok: false, reason: "equity 0.00 USDT is not positive" });
   expect(sizePosition({ equity: 10, position_size_pct: 5, leverage: 1, price: 0, market })).toEqual({ ok: false, reason: "price 0 is not positive" });
 });
 

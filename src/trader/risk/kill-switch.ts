@@ -22,3 +22,14 @@ export function readKillSwitch(equity: number, startingBalance: number, threshol
     tripped: drawdown >= thresholdPct,
   };
 }
+
+/**
+ * What a new kill-switch limit would do with the drawdown as last read: null
+ * when the drawdown is below it, else the sentence the owner reads before
+ * saving ("trips at once" while the trader runs, "at the first cycle" when not).
+ */
+export function killSwitchPreview(drawdownPct: number | null, limitPct: number, tradingNow: boolean): string | null {
+  if (drawdownPct === null || !(drawdownPct >= limitPct)) return null;
+  const when = tradingNow ? "trips at once" : "trips at the first cycle once the trader runs";
+  return `the drawdown is ${drawdownPct.toFixed(2)} % now: with the kill switch at ${limitPct} % it ${when} — every position is closed, the lockfile written and the trader paused`;
+}

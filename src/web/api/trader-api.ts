@@ -6,14 +6,18 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { TRADER_MODES, TraderConfigPatchSchema } from "../../config/schema.ts";
+import { NotificationsPatchSchema, TRADER_MODES, TraderConfigPatchSchema, completeNotifications } from "../../config/schema.ts";
 import { CONTROL_DEADLINE_MS, stillRunning, withinDeadline } from "../control-deadline.ts";
 import type { WebDeps } from "../deps.ts";
 import { parseJsonBody, validate } from "./validation.ts";
 
 const ConfigBodySchema = TraderConfigPatchSchema.extend({
   confirm: z.string().optional(),
+  /** Some notification settings: the others keep their values. */
+  notifications: NotificationsPatchSchema.optional(),
 }).strict();
+
+const NotificationTestSchema = z.object({ channel: z.enum(["telegram", "webhook", "ntfy"]) }).strict();
 
 const ControlBodySchema = z
   .object({
@@ -58,6 +62,8 @@ const ACTION_NAMES: Record<z.infer<typeof ControlBodySchema>["action"], string> 
 export interface TraderApiOptions {
   /** Controls still running after this answer 202 and finish in the background (see control-deadline.ts). */
   controlDeadlineMs?: number;
+  /** GET /status's JSON text, cached per state change (src/web/render/status-json.ts); default: serialised per request. */
+  statusBody?: () => string;
 }
 
 export function traderApi(deps: WebDeps, options: TraderApiOptions = {}): Hono {
@@ -65,19 +71,23 @@ export function traderApi(deps: WebDeps, options: TraderApiOptions = {}): Hono {
   const { controller } = deps;
   const deadlineMs = options.controlDeadlineMs ?? CONTROL_DEADLINE_MS;
 
-  api.get("/status", (c) => c.json(controller.status()));
+  const statusBody = options.statusBody ?? (() => JSON.stringify(controller.status()));
+  api.get("/status", (c) => c.body(statusBody(), 200, { "content-type": "application/json" }));
 
   api.post("/config", async (c) => {
     const body = await parseJsonBody(c, ConfigBodySchema);
     if (!body.ok) return body.response;
-    const { confirm, ...patch } = body.value;
+    const { confirm, notifications, ...rest } = body.value;
+    // The config takes the notifications block whole: complete it from the settings in force.
+    const patch = notifications ? { ...rest, notifications: completeNotifications(controller.status().config.notifications, notifications) } : rest;
     const result = await controller.updateConfig(patch, "api", confirm);
     // A disk fault (the file could not be written) is not the caller's mistake: 500, naming the file.
     if (!result.ok && result.storage) return c.json({ error: result.error }, 500);
     if (!result.ok) return c.json({ error: result.error, issues: result.issues }, 400);
-    // Settings that are valid but probably a mistake (a take-profit below the fees) ride in a header,
-    // so the answer stays the config in force.
-    if (result.warnings?.length) c.header("X-Config-Warnings", encodeURIComponent(result.warnings.join("; ")));
+    // Settings that are valid but probably a mistake (a take-profit below the fees), and a kill
+    // switch the new limit tripped at once, ride in a header, so the answer stays the config in force.
+    const warnings = [...(result.warnings ?? []), ...(result.killSwitch ? [`kill switch tripped (${result.killSwitch}): every position closed, lockfile written, trader paused`] : [])];
+    if (warnings.length) c.header("X-Config-Warnings", encodeURIComponent(warnings.join("; ")));
     return c.json(result.config);
   });
 
@@ -132,6 +142,23 @@ export function traderApi(deps: WebDeps, options: TraderApiOptions = {}): Hono {
     } catch (error) {
       return c.json({ ok: false, message: `exchange error: ${(error as Error).message}` }, 502);
     }
+  });
+
+  api.get("/notifications", (c) => {
+    if (!deps.notifications) return c.json({ error: "notifications are sent by the trader process: this instance sends none" }, 503);
+    return c.json({ ...deps.notifications.status(), settings: controller.status().config.notifications });
+  });
+
+  api.post("/notifications/test", async (c) => {
+    const body = await parseJsonBody(c, NotificationTestSchema);
+    if (!body.ok) return body.response;
+    const notifications = deps.notifications;
+    if (!notifications) return c.json({ error: "notifications are sent by the trader process: this instance sends none" }, 503);
+    const { channel } = body.value;
+    const configured = notifications.status().channels.some((ch) => ch.name === channel && ch.configured);
+    const outcome = await withinDeadline("Test message", () => notifications.sendTest(channel), deadlineMs);
+    if (!outcome.done) return c.json({ channel, ok: true, accepted: true, message: stillRunning("Test message") }, 202);
+    return c.json({ channel, ...outcome.value }, outcome.value.ok ? 200 : configured ? 502 : 404);
   });
 
   api.get("/logs", (c) => {
