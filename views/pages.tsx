@@ -4,7 +4,9 @@
  */
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
+import { DEFAULT_SCANNER_QUERY, type ScannerQuery } from "../src/web/render/scanner-query.ts";
 import { Layout, type LayoutAssets } from "./layout.tsx";
+import { ScannerControls } from "./scanner/controls.tsx";
 import { ActivityLogTabs } from "./trader/activity-log.tsx";
 import { PageForm } from "./trader/forms.tsx";
 
@@ -13,14 +15,45 @@ export interface PageShell {
   authEnabled: boolean;
 }
 
-export function ScannerPage(props: { shell: PageShell; wsUrl: string; banner: string; cards: string[]; count: number; scoring: string }) {
+/**
+ * The scanner: its sort and filter form, then `#scanner-view` with the cards
+ * and the page's socket (on the view, not on <body>: applying another sort or
+ * filter swaps the view, and with it the socket that joins that list's group).
+ * `list` is a sorted or filtered list's fragment (views/scanner/card-list.tsx),
+ * else `cards` are the plain list; `issues` (a bad query, 400) replace both.
+ * `pager` (views/scanner/pager.tsx) links the other pages of a long list.
+ */
+export function ScannerPage(props: {
+  shell: PageShell;
+  wsUrl: string | null;
+  banner: string;
+  cards: string[];
+  count: number;
+  scoring: string;
+  query?: ScannerQuery;
+  list?: string;
+  issues?: string[];
+  pager?: string;
+}) {
   return (
-    <Layout title="Scanner" active="scanner" assets={props.shell.assets} wsUrl={props.wsUrl} authEnabled={props.shell.authEnabled}>
+    <Layout title="Scanner" active="scanner" assets={props.shell.assets} wsUrl={null} authEnabled={props.shell.authEnabled}>
       <FlashSlot />
       {raw(props.banner)}
       <main class="scanner">
         <h1>Scanner <small class="muted">{props.count} coins · 5m · <span id="scoring">scoring: {props.scoring}</span></small></h1>
-        <div class="cards" id="cards">{raw(props.cards.join(""))}</div>
+        <ScannerControls query={props.query ?? DEFAULT_SCANNER_QUERY} />
+        <section id="scanner-view" hx-ext={props.wsUrl ? "ws" : undefined} ws-connect={props.wsUrl ?? undefined}>
+          {props.issues ? (
+            <div class="panel query-issues" role="alert">
+              <p>This sort or filter cannot be shown:</p>
+              <ul>{props.issues.map((issue) => <li>{issue}</li>)}</ul>
+              <p><a href="/">All coins, in list order</a></p>
+            </div>
+          ) : props.list !== undefined ? raw(props.list) : (
+            <div class="cards" id="cards">{raw(props.cards.join(""))}</div>
+          )}
+          {props.pager ? raw(props.pager) : null}
+        </section>
       </main>
     </Layout>
   );
@@ -34,6 +67,8 @@ export interface TraderFragments {
   history: string;
   config: string;
   coinLists: string;
+  notifyChannels: string;
+  notifySettings: string;
   logs: string[];
 }
 
@@ -63,6 +98,8 @@ export function TraderPage(props: { shell: PageShell; wsUrl: string; fragments: 
           {raw(f.history)}
           {raw(f.config)}
           {raw(f.coinLists)}
+          {raw(f.notifyChannels)}
+          {raw(f.notifySettings)}
         </div>
         <ActivityLogTabs>{raw(f.logs.join(""))}</ActivityLogTabs>
       </main>
@@ -70,7 +107,7 @@ export function TraderPage(props: { shell: PageShell; wsUrl: string; fragments: 
   );
 }
 
-/** Without JavaScript, a dangerous action asks once more on a page of its own. */
+/** Without JavaScript, a dangerous action asks once more on a page of its own (`fields` carry its single-use confirm_token). */
 export function ConfirmPage(props: { shell: PageShell; title: string; question: string; action: string; fields: Record<string, string> }) {
   return (
     <Layout title={props.title} active="trader" assets={props.shell.assets} wsUrl={null} authEnabled={props.shell.authEnabled}>
@@ -80,7 +117,6 @@ export function ConfirmPage(props: { shell: PageShell; title: string; question: 
           <p>{props.question}</p>
           <form method="post" action={props.action}>
             {Object.entries(props.fields).map(([name, value]) => <input type="hidden" name={name} value={value} />)}
-            <input type="hidden" name="confirm" value="yes" />
             <button type="submit" class="danger" id="confirm-action">Yes, do it</button>
             {" "}<a href="/trader">Cancel</a>
           </form>

@@ -20,7 +20,8 @@ import type { PaperExchange } from "../exchange/paper-exchange.ts";
 import { logger, registerSecret } from "../log.ts";
 import { DEFAULT_SYMBOLS } from "../market/symbols.ts";
 import type { Settings } from "../settings.ts";
-import { parseSettings } from "../settings.ts";
+import { configFilePath, parseSettings } from "../settings.ts";
+import { legacyConfigNotice } from "../config/shipped-defaults.ts";
 import type { TraderController } from "../trader/controller.ts";
 import { VERSION } from "../version.ts";
 import { recordMarketHistory } from "../history/record-market.ts";
@@ -62,7 +63,10 @@ export async function startServer(input: Partial<Settings> = {}): Promise<Runnin
   const market = settings.role === "all" ? await startLocalMarket(settings, symbols) : await startBusMarket(bus, settings, symbols, { fallbackToBinance: false });
   // Closed 5m/1h candles of real prices into <dataDir>/history.db (--history-days; never on a simulated market).
   const history = recordMarketHistory(market, { dataDir, days: settings.historyDays });
-  const trader = await startTrader({ ...settings, configPath: resolve(settings.configPath) }, dataDir, market, bus);
+  const configPath = resolve(configFilePath(settings));
+  const legacy = legacyConfigNotice(process.cwd(), configPath);
+  if (legacy) log.warn(legacy);
+  const trader = await startTrader({ ...settings, configPath }, dataDir, market, bus);
   // An all-in-one process publishes its market data only while it is the one TA fetcher,
   // so a ta process or a second all on the same Redis never doubles the stream.
   const taLease: RoleLease | null =
@@ -74,6 +78,8 @@ export async function startServer(input: Partial<Settings> = {}): Promise<Runnin
     controller: trader.controller,
     market,
     record: trader.record,
+    trades: trader.trades,
+    notifications: trader.notifier,
     health: () =>
       healthBody({
         role: settings.role,

@@ -1,6 +1,7 @@
 /**
- * `trader_config.json` on disk: load (creating it with defaults), re-read every cycle,
- * validated updates, and hot reload of hand edits.
+ * `trader_config.json` on disk: load (creating it from the shipped defaults, the repo's
+ * trader_config.json embedded in the binary), re-read every cycle, validated updates,
+ * and hot reload of hand edits.
  *
  * Rules a trader relies on:
  * - A bad file never replaces a good config: the last good one stays in force and the
@@ -23,7 +24,8 @@ import { logger } from "../log.ts";
 import { readJsonFile, writeFileAtomic } from "../util/atomic-file.ts";
 import { parseTraderConfigPatch, type ConfigIssue } from "./config-patch.ts";
 import { watchFileChanges, type FileWatchOptions } from "./file-watcher.ts";
-import { DEFAULT_TRADER_CONFIG, TraderConfigSchema, describeIssues, type TraderConfig } from "./schema.ts";
+import { TraderConfigSchema, describeIssues, type TraderConfig } from "./schema.ts";
+import { SHIPPED_DEFAULT_CONFIG } from "./shipped-defaults.ts";
 
 export type { ConfigIssue } from "./config-patch.ts";
 
@@ -92,6 +94,8 @@ function sameConfig(a: TraderConfig, b: TraderConfig): boolean {
 }
 
 export interface ConfigFileOptions extends FileWatchOptions {
+  /** What a missing file is created with; default the shipped defaults (shipped-defaults.ts). */
+  seed?: TraderConfig;
   /**
    * Called after each check the watcher triggers, whether or not anything changed.
    * Lets tests await "the watcher looked at the file" instead of sleeping.
@@ -120,20 +124,22 @@ export class ConfigFile {
   }
 
   /**
-   * Reads the file, or creates it with the defaults if it is missing. A file that is
-   * unreadable, not JSON or not a valid config throws ConfigFileError: at start-up
+   * Reads the file, or creates it with the shipped defaults (or `options.seed`) if it
+   * is missing. A file that is unreadable, not JSON or not a valid config throws
+   * ConfigFileError: at start-up
    * there is no last good config to fall back on, so the owner must fix the file.
    */
   load(): Promise<TraderConfig> {
     return this.serialised(async () => {
       const read = await readJsonFile(this.path);
       if (!read.ok && read.reason === "missing") {
-        const text = formatConfig(DEFAULT_TRADER_CONFIG);
+        const seed = this.options.seed ?? SHIPPED_DEFAULT_CONFIG;
+        const text = formatConfig(seed);
         await writeFileAtomic(this.path, text).catch((error: unknown) => {
           throw new ConfigFileError(`cannot create ${this.path} with the defaults: ${(error as Error).message}`, this.path, []);
         });
-        log.info(`created ${this.path} with the default settings`);
-        return this.accept(DEFAULT_TRADER_CONFIG, text);
+        log.info(`created ${this.path} with the shipped default settings`);
+        return this.accept(seed, text);
       }
       if (!read.ok && read.reason === "unreadable") throw new ConfigFileError(read.error, this.path, []);
       const parsed = parseConfigText(read.text, this.path);

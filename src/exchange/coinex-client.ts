@@ -24,6 +24,7 @@
  *   Balance.margin = margin − unrealized_pnl + frozen (money locked, without P&L),
  * which keeps Balance.equity = available + margin + unrealized_pnl.
  */
+import { formatAmount } from "../util/number-format.ts";
 import { logger, registerSecret } from "../log.ts";
 import { CoinexHttp, type FetchLike } from "./coinex-http.ts";
 import { stopsOf, toClosedPosition, toOrderResult, toPosition } from "./coinex-positions.ts";
@@ -208,7 +209,7 @@ export class CoinexExchange implements Exchange {
     const amountText = floorToDecimalString(order.amount, rules.amount_precision);
     if (Number(amountText) < rules.min_amount) {
       throw new ExchangeError(
-        `order amount ${order.amount} ${order.symbol} (${amountText} after rounding down to ${rules.amount_precision} decimals) is below the market minimum ${rules.min_amount}; nothing was sent`,
+        `order amount ${formatAmount(order.amount)} ${order.symbol} (${amountText} after rounding down to ${rules.amount_precision} decimals) is below the market minimum ${formatAmount(rules.min_amount, rules.amount_precision)}; nothing was sent`,
         3127,
       );
     }

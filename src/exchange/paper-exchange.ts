@@ -71,6 +71,7 @@
  * write its stale copy over the holder's.
  */
 import { logger } from "../log.ts";
+import { formatAmount, formatPrice, formatUsd } from "../util/number-format.ts";
 import { floorToDecimals } from "./decimal.ts";
 import { DEFAULT_MAINTENANCE_MARGIN_RATE, DEFAULT_TAKER_FEE_RATE, initialMargin, pricePnl } from "./margin.ts";
 import { assertClientId, assertOrderRequest, assertSymbol, chooseLeverageLevel } from "./order-validation.ts";
@@ -306,7 +307,7 @@ export class PaperExchange implements Exchange {
     const amount = floorToDecimals(order.amount, info.amount_precision);
     if (amount < info.min_amount) {
       throw new ExchangeError(
-        `order amount ${order.amount} ${order.symbol} (${amount} after rounding down to ${info.amount_precision} decimals) is below the paper minimum ${info.min_amount} (about ${MIN_NOTIONAL_USDT} USDT)`,
+        `order amount ${formatAmount(order.amount)} ${order.symbol} (${formatAmount(amount, info.amount_precision)} after rounding down to ${info.amount_precision} decimals) is below the paper minimum ${formatAmount(info.min_amount, info.amount_precision)} (about ${MIN_NOTIONAL_USDT} USDT)`,
         3127,
       );
     }
@@ -321,7 +322,7 @@ export class PaperExchange implements Exchange {
     const open = this.position(order.symbol);
     if (open) {
       throw new ExchangeError(
-        `refused ${order.side} ${amount} ${order.symbol}: a ${open.side} position of ${open.size} is already open (one position per market; close it first)`,
+        `refused ${order.side} ${formatAmount(amount, info.amount_precision)} ${order.symbol}: a ${open.side} position of ${formatAmount(open.size, info.amount_precision)} is already open (one position per market; close it first)`,
         "position_exists",
       );
     }
@@ -332,7 +333,7 @@ export class PaperExchange implements Exchange {
     const cost = margin + fee;
     if (cost > this.state.available) {
       throw new ExchangeError(
-        `balance not enough: ${order.side} ${amount} ${order.symbol} at ${leverage}x needs ${round2(margin)} USDT margin + ${round2(fee)} fee, only ${round2(this.state.available)} USDT available`,
+        `balance not enough: ${order.side} ${formatAmount(amount, info.amount_precision)} ${order.symbol} at ${leverage}x needs ${formatUsd(margin)} USDT margin + ${formatUsd(fee)} USDT fee, only ${formatUsd(this.state.available)} USDT available`,
         3109,
       );
     }
@@ -439,13 +440,13 @@ export class PaperExchange implements Exchange {
     const above = long ? "above" : "below";
     if (held.stop_loss_price !== null && (long ? held.stop_loss_price >= mark : held.stop_loss_price <= mark)) {
       throw new ExchangeError(
-        `stop-loss ${held.stop_loss_price} for the ${position.side} ${symbol} position must be ${below} the mark price ${mark}: it would trigger at once`,
+        `stop-loss ${formatPrice(held.stop_loss_price, decimals)} for the ${position.side} ${symbol} position must be ${below} the mark price ${formatPrice(mark, decimals)}: it would trigger at once`,
         "stop_invalid",
       );
     }
     if (held.take_profit_price !== null && (long ? held.take_profit_price <= mark : held.take_profit_price >= mark)) {
       throw new ExchangeError(
-        `take-profit ${held.take_profit_price} for the ${position.side} ${symbol} position must be ${above} the mark price ${mark}: it would trigger at once`,
+        `take-profit ${formatPrice(held.take_profit_price, decimals)} for the ${position.side} ${symbol} position must be ${above} the mark price ${formatPrice(mark, decimals)}: it would trigger at once`,
         "stop_invalid",
       );
     }
@@ -584,7 +585,7 @@ export class PaperExchange implements Exchange {
   /** "No position", saying how it ended when the exchange just closed it itself. */
   private noPosition(symbol: string, purpose: string): ExchangeError {
     const last = [...this.state.closed].reverse().find((c) => c.symbol === symbol);
-    const ended = last && last.kind !== "close" ? ` (the last one ended by ${last.kind.replace("_", "-")} at ${last.exit_price} on ${new Date(last.closed_at).toISOString()})` : "";
+    const ended = last && last.kind !== "close" ? ` (the last one ended by ${last.kind.replace("_", "-")} at ${formatPrice(last.exit_price)} on ${new Date(last.closed_at).toISOString()})` : "";
     return new ExchangeError(`no open paper position on ${symbol} ${purpose}${ended}`, "no_position");
   }
 
@@ -682,8 +683,4 @@ function cleanUpdate(update: MarketUpdate): MarketUpdate | null {
 
 function checkOption(name: string, value: number, ok: boolean, expected: string): void {
   if (typeof value !== "number" || Number.isNaN(value) || !ok) throw new Error(`PaperExchange option ${name} must be ${expected}, got ${value}`);
-}
-
-function round2(value: number): string {
-  return value.toFixed(2);
 }

@@ -1,15 +1,36 @@
 /**
  * Numbers in text written for people (log lines, flashes, API messages, pages):
- * prices at a precision that suits their size, money to 2 decimals. JSON number
- * fields keep full precision; only text is formatted.
+ * prices at the market's precision when the writer knows the market (else at a
+ * precision that suits their size), quantities at the market's amount
+ * precision, money to 2 decimals. JSON number fields keep full precision; only
+ * text is formatted.
  */
 
-/** Prices keep more decimals the smaller they are (BTC 2, DOGE 5, a 0.0001 coin 7). */
-export function formatPrice(value: number): string {
+/**
+ * A price at `decimals` places — the market's price precision, when the writer
+ * knows the market — else with more decimals the smaller it is (BTC 2, DOGE 5,
+ * a 0.0001 coin 7).
+ */
+export function formatPrice(value: number, decimals?: number): string {
   if (!Number.isFinite(value)) return "—";
+  return grouped(value, decimals ?? priceDecimals(value));
+}
+
+/**
+ * An order or position quantity (base units) at most at `decimals` places —
+ * the market's amount precision — without trailing zeros and without
+ * grouping (0.0753172 BTC, 12655.79 ADA). Unknown precision: up to 8 places.
+ */
+export function formatAmount(value: number, decimals = 8): string {
+  if (!Number.isFinite(value)) return "—";
+  const fixed = value.toFixed(Math.max(0, Math.min(20, decimals)));
+  return fixed.includes(".") ? fixed.replace(/\.?0+$/, "") : fixed;
+}
+
+/** The decimals formatPrice writes for a price of this size (a chart's price scale uses the same). */
+export function priceDecimals(value: number): number {
   const abs = Math.abs(value);
-  const decimals = abs >= 1000 ? 2 : abs >= 100 ? 2 : abs >= 1 ? 4 : abs >= 0.01 ? 5 : 7;
-  return grouped(value, decimals);
+  return abs >= 100 ? 2 : abs >= 1 ? 4 : abs >= 0.01 ? 5 : 7;
 }
 
 /** USDT amounts: two decimals with thousands separators. */

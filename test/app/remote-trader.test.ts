@@ -170,7 +170,7 @@ test("the record shows the trade's open and close as they happened, newest first
   const trades = remote.record.logs({ kind: "trade", limit: 10 });
   expect(trades.map((e) => e.message)).toEqual([
     "Closed long BTCUSDT at 110.00 (closed by owner (api)), P&L +492.29 USDT",
-    "Opened long BTCUSDT 49.7512 @ 100.00 ×10, margin 497.51 USDT (long BTCUSDT 80 + 0 = 80 (threshold 45))",
+    "Opened long BTCUSDT 49.7512 @ 100.000 ×10, margin 497.51 USDT (long BTCUSDT 80 (threshold 45))",
   ]);
   expect(remote.record.logs({ limit: 10 })).toEqual(trades);
   expect(remote.record.logs({ kind: "signal", limit: 10 })).toEqual([]);

@@ -10,7 +10,8 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { afterAll, beforeAll } from "bun:test";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { startTestServer as startRealServer, type TestServer } from "../helpers/server.ts";
 
 export type { TestServer };
@@ -47,4 +48,50 @@ export async function launchBrowser(): Promise<TestBrowser> {
 /** POST JSON to the trader API as a script would (no browser headers). */
 export async function api(server: TestServer, path: string, body: unknown): Promise<Response> {
   return fetch(`${server.url}/api/trader${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+}
+
+/**
+ * A fresh tab on `url` that records console errors and page errors (a CSP
+ * violation shows up there) and accepts confirm dialogs (hx-confirm); with
+ * `javaScript: false` scripts are disabled (the page as a browser without
+ * JavaScript gets it); with `live` it resolves once the page's WebSocket is open.
+ */
+export async function openTrackedPage(browser: TestBrowser, url: string, options: { javaScript?: boolean; live?: boolean } = {}): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.context.newPage();
+  page.setDefaultTimeout(10_000);
+  if (options.javaScript === false) {
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send("Emulation.setScriptExecutionDisabled", { value: true });
+  }
+  await page.addInitScript(() => {
+    document.addEventListener("htmx:wsOpen", () => ((window as unknown as { wsOpen: boolean }).wsOpen = true));
+  });
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("dialog", (dialog) => void dialog.accept());
+  await page.goto(url);
+  if (options.live) await page.waitForFunction(() => (window as unknown as { wsOpen?: boolean }).wsOpen === true);
+  return { page, errors };
+}
+
+/** The real server and Chromium for one test file: started before its tests, stopped after. */
+export function serverAndBrowserForFile(): { server: () => TestServer; browser: () => TestBrowser } {
+  let server: TestServer | null = null;
+  let browser: TestBrowser | null = null;
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  }, 30_000);
+  const started = <T>(value: T | null, what: string): T => {
+    if (value === null) throw new Error(`${what} is not started: call serverAndBrowserForFile() at the top of the test file`);
+    return value;
+  };
+  return { server: () => started(server, "the test server"), browser: () => started(browser, "the browser") };
 }

@@ -1,14 +1,16 @@
 /**
  * `npm run build`'s command produces one executable that, copied alone into an
  * empty folder, answers --version and serves every page and asset (views,
- * static files and htmx are embedded), backtests on its embedded sample, and
+ * static files and htmx are embedded) with its config created in its data dir
+ * from the embedded shipped defaults, backtests on its embedded sample, and
  * loads an owner's scoring module from a folder of its own.
  */
 import { afterAll, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
+import { TraderConfigSchema } from "../../src/config/schema.ts";
 import { waitFor } from "../helpers/server.ts";
 
 const root = join(import.meta.dir, "../..");
@@ -50,8 +52,23 @@ test("the compiled binary runs alone from an empty folder", async () => {
   }
   const scanner = await (await fetch(base + "/")).text();
   expect(scanner.match(/data-symbol="/g)?.length).toBe(29);
+  // A coin page and its chart library (embedded from node_modules like htmx) and chart script.
+  const coin = await fetch(base + "/coin/BTCUSDT?tf=1h");
+  expect(coin.status).toBe(200);
+  const coinAssets = [...(await coin.text()).matchAll(/src="(\/static\/[^"?]+)/g)].map((m) => m[1]!);
+  expect(coinAssets).toEqual(expect.arrayContaining(["/static/lightweight-charts.js", "/static/coin-chart.js"]));
+  for (const asset of ["/static/lightweight-charts.js", "/static/coin-chart.js"]) {
+    const response = await fetch(base + asset);
+    expect(response.status).toBe(200);
+    expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+  }
+  expect(await (await fetch(base + "/static/lightweight-charts.js")).text()).toContain("TradingView Lightweight Charts");
   server.kill();
   await server.exited;
+  // The config lives in the data dir, created from the shipped defaults embedded in the binary.
+  expect(readdirSync(alone).sort()).toEqual(["coinex-trader", "data"]);
+  const shipped = TraderConfigSchema.parse(JSON.parse(readFileSync(join(root, "trader_config.json"), "utf8")));
+  expect(JSON.parse(readFileSync(join(alone, "data", "trader_config.json"), "utf8"))).toEqual(shipped);
 
   // The shipped sample is inside the binary: a backtest needs no data folder.
   const backtest = Bun.spawnSync(["./coinex-trader", "backtest", "--out", "report"], { cwd: alone, env: { PATH: process.env.PATH ?? "" } });

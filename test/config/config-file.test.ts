@@ -25,6 +25,12 @@ const DOCUMENTED_DEFAULTS = {
   coin_whitelist: [],
   use_ta_signals: false,
   reentry_cooldown_minutes: 30,
+  // README "Notifications": every event on, per-trade messages off in dry-run, the summary at 00 UTC.
+  notifications: {
+    trade_opened: "on", trade_closed: "on", tp_sl_hit: "on", kill_switch: "on", circuit_breaker: "on", emergency_stop: "on",
+    close_failing: "on", lockfile_cleared: "on", mode_changed: "on", bot_on_off: "on", exchange_error: "on", market_feed: "on",
+    redis: "on", daily_summary: "on", dry_run_trades: "off", daily_summary_hour_utc: 0,
+  },
 };
 
 const watched: WatchedConfig[] = [];

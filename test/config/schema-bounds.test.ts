@@ -6,26 +6,12 @@
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_TRADER_CONFIG, maxStopLossPct, TraderConfigPatchSchema, TraderConfigSchema } from "../../src/config/schema.ts";
 import { configWarnings } from "../../src/config/warnings.ts";
-
-/** The ranges the README documents: [min, max, integer]. */
-const DOCUMENTED: Record<string, [number, number, boolean]> = {
-  position_size_pct: [0.1, 50, false],
-  max_positions: [0, 29, true],
-  max_leverage: [1, 100, true],
-  kill_switch_drawdown_pct: [1, 100, false],
-  tp_pct: [0.1, 1000, false],
-  sl_pct: [0.1, 100, false],
-  circuit_breaker_threshold: [1, 100, true],
-  scan_interval_minutes: [1, 1440, true],
-  long_threshold: [0, 130, false],
-  short_threshold: [0, 130, false],
-  reentry_cooldown_minutes: [0, 1440, true],
-};
+import { DOCUMENTED_RANGES } from "./documented-ranges.ts";
 
 const accepts = (field: string, value: unknown) => TraderConfigPatchSchema.safeParse({ [field]: value }).success;
 
 describe("every numeric field's documented range, both sides", () => {
-  for (const [field, [min, max, integer]] of Object.entries(DOCUMENTED)) {
+  for (const [field, [min, max, integer]] of Object.entries(DOCUMENTED_RANGES)) {
     const step = integer ? 1 : 0.01;
     test(`${field}: ${min} – ${max}${integer ? ", whole numbers" : ""}`, () => {
       expect(accepts(field, min)).toBe(true);
@@ -40,7 +26,7 @@ describe("every numeric field's documented range, both sides", () => {
 
   test("the table covers every numeric field of the schema", () => {
     const numeric = Object.entries(DEFAULT_TRADER_CONFIG).filter(([key, value]) => typeof value === "number" || key === "tp_pct" || key === "sl_pct").map(([key]) => key);
-    expect(numeric.sort()).toEqual(Object.keys(DOCUMENTED).sort());
+    expect(numeric.sort()).toEqual(Object.keys(DOCUMENTED_RANGES).sort());
   });
 });
 
@@ -54,7 +40,7 @@ describe("a stop-loss must be able to fire before liquidation", () => {
     expect(refused.success).toBe(false);
     const issue = refused.error?.issues[0];
     expect(issue?.path).toEqual(["sl_pct"]);
-    expect(issue?.message).toBe("sl_pct 95 % can never fire at max_leverage 10×: the position is liquidated at about −94.97 % of its margin first. Set sl_pct below 94.97 or lower max_leverage");
+    expect(issue?.message).toBe("Stop-loss 95 % of margin can never fire at max leverage 10×: the position is liquidated at about −94.97 % of its margin first. Set the stop-loss below 94.97 % or lower the max leverage");
     // Raising the leverage under an existing stop is refused the same way.
     expect(full({ max_leverage: 100, sl_pct: 50 }).success).toBe(false);
     expect(full({ max_leverage: 100, sl_pct: 45 }).success).toBe(true);

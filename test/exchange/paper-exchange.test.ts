@@ -222,7 +222,7 @@ describe("PaperExchange refusals", () => {
     const before = readFileSync(statePath, "utf8");
     const error = await rejection(ex.placeMarketOrder(order({ leverage: 1 }))); // needs 1000.5 + 0.50025
     expect(error.message).toContain("balance not enough");
-    expect(error.message).toContain("1000.50 USDT margin");
+    expect(error.message).toContain("1,000.50 USDT margin");
     expect(error.code).toBe(3109);
     expect(readFileSync(statePath, "utf8")).toBe(before);
     expect(await ex.getPositions()).toEqual([]);

@@ -67,10 +67,10 @@ describe("setPositionStops", () => {
     h.prices.set("SOLUSDT", 102);
     const sl = await rejection(ex.setPositionStops("SOLUSDT", { stop_loss_price: 102, take_profit_price: null }));
     expect(sl.code).toBe("stop_invalid");
-    expect(sl.message).toBe("stop-loss 102 for the long SOLUSDT position must be below the mark price 102: it would trigger at once");
+    expect(sl.message).toBe("stop-loss 102.000 for the long SOLUSDT position must be below the mark price 102.000: it would trigger at once");
     const tp = await rejection(ex.setPositionStops("SOLUSDT", { stop_loss_price: 95, take_profit_price: 101 }));
     expect(tp.code).toBe("stop_invalid");
-    expect(tp.message).toContain("take-profit 101 for the long SOLUSDT position must be above the mark price 102");
+    expect(tp.message).toContain("take-profit 101.000 for the long SOLUSDT position must be above the mark price 102.000");
     // Nothing changed: a refused pair is refused whole.
     expect((await ex.getPositions())[0]).toMatchObject({ stop_loss_price: null, take_profit_price: null });
   });
@@ -79,9 +79,9 @@ describe("setPositionStops", () => {
     const ex = makePaper(h);
     await ex.placeMarketOrder(order({ side: "sell" }));
     const sl = await rejection(ex.setPositionStops("SOLUSDT", { stop_loss_price: 99, take_profit_price: null }));
-    expect(sl.message).toContain("stop-loss 99 for the short SOLUSDT position must be above the mark price 100");
+    expect(sl.message).toContain("stop-loss 99.000 for the short SOLUSDT position must be above the mark price 100.000");
     const tp = await rejection(ex.setPositionStops("SOLUSDT", { stop_loss_price: null, take_profit_price: 100.5 }));
-    expect(tp.message).toContain("take-profit 100.5 for the short SOLUSDT position must be below the mark price 100");
+    expect(tp.message).toContain("take-profit 100.500 for the short SOLUSDT position must be below the mark price 100.000");
     expect(await ex.setPositionStops("SOLUSDT", { stop_loss_price: 105, take_profit_price: 90 })).toEqual({ stop_loss_price: 105, take_profit_price: 90 });
   });
 

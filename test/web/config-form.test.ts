@@ -6,9 +6,9 @@ import { parseConfigForm } from "../../src/web/forms/parse-config-form.ts";
 const current = DEFAULT_TRADER_CONFIG;
 
 describe("parseConfigForm", () => {
-  test("the form has an input for every config field except mode and the coin lists", () => {
+  test("the form has an input for every config field except mode, the coin lists and the notifications (their own panel)", () => {
     const names: string[] = CONFIG_FIELDS.map((f) => f.name).sort();
-    const expected = Object.keys(DEFAULT_TRADER_CONFIG).filter((k) => !["mode", "coin_blacklist", "coin_whitelist"].includes(k)).sort();
+    const expected = Object.keys(DEFAULT_TRADER_CONFIG).filter((k) => !["mode", "coin_blacklist", "coin_whitelist", "notifications"].includes(k)).sort();
     expect(names).toEqual(expected);
   });
 
@@ -27,8 +27,10 @@ describe("parseConfigForm", () => {
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
     expect(Object.keys(parsed.issues).sort()).toEqual(["long_threshold", "max_leverage", "max_positions", "sl_pct"]);
-    expect(parsed.issues.sl_pct).toBe('"ten" is not a number (0.1 – 100, empty = off)');
-    expect(parsed.issues.long_threshold).toBe("required: enter a number (0 – 130)");
+    expect(parsed.issues.sl_pct).toBe('Stop-loss must be a number such as 25 % of margin, or empty for none ("ten" is not a number)');
+    expect(parsed.issues.long_threshold).toBe("Long threshold is required: enter a number such as 45 points");
+    expect(parsed.issues.max_leverage).toBe("Max leverage must be at least 1×");
+    expect(parsed.issues.max_positions).toBe("Max open positions must be a whole number such as 3 positions");
     expect(parsed.values.short_threshold).toBe("40");
   });
 
@@ -37,13 +39,14 @@ describe("parseConfigForm", () => {
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
     expect(Object.keys(parsed.issues)).toEqual(["max_leverage"]);
-    expect(parsed.issues.max_leverage).toContain("100");
+    // A trader's sentence, not the library's "Too big: expected number to be <=100".
+    expect(parsed.issues.max_leverage).toBe("Max leverage must be at most 100×");
   });
 
   test("an unknown field is refused by name", () => {
     const parsed = parseConfigForm({ max_leverage: ["5"], leverage_max: ["5"] }, current);
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
-    expect(parsed.issues.leverage_max).toBe('unknown setting "leverage_max"');
+    expect(parsed.issues.leverage_max).toBe('"leverage_max" is not a known setting');
   });
 });

@@ -107,7 +107,10 @@ describe("a control still running at the deadline", () => {
 
   test("page, no JavaScript: the page with that flash (202), not a redirect that would lose it", async () => {
     const { app, world, release } = await setup();
-    const res = await answered(postForm(app, "/trader/emergency-stop", { confirm: "yes" }));
+    // Through the confirmation page, as a browser without JavaScript goes (its single-use token).
+    const ask = await (await postForm(app, "/trader/emergency-stop", {})).text();
+    const token = /name="confirm_token" value="([0-9a-f]+)"/.exec(ask)?.[1] ?? "";
+    const res = await answered(postForm(app, "/trader/emergency-stop", { confirm_token: token }));
     expect(res.status).toBe(202);
     const html = await res.text();
     expect(html).toContain('id="flash"');

@@ -22,6 +22,11 @@ async function setup(world: FakeWorld = makeWorld()) {
   return { ...created, world };
 }
 
+/** The single-use token of a no-JS confirmation page (src/web/routes/confirm-tokens.ts). */
+function confirmToken(page: string): string {
+  return /name="confirm_token" value="([0-9a-f]+)"/.exec(page)?.[1] ?? "";
+}
+
 async function openPositions(app: DashboardApp["app"], world: FakeWorld, symbols = ["BTCUSDT", "ETHUSDT"]) {
   makeSignals(world, symbols);
   expect((await postJson(app, "/api/trader/mode", { mode: "dry-run" })).status).toBe(200);
@@ -47,7 +52,7 @@ describe("trader page", () => {
     expect(account).toContain('data-metric="kill_switch_distance_pct"><dt>Kill switch distance</dt><dd class="flat">50.00% (at 50%)</dd>');
     for (const tab of ["trade", "error", "signal", "cycle"]) expect(html).toContain(`id="log-${tab}"`);
     expect(count(elementById(html, "coin-lists"), "data-coin=")).toBe(29);
-    expect(html).toContain("Live refused: no CoinEx exchange");
+    expect(elementById(html, "live-reason")).toContain("<li>no CoinEx exchange");
   });
 
   test("positions opened through the API are listed with their numbers and a Close button", async () => {
@@ -156,7 +161,8 @@ describe("controls", () => {
     const { app, world } = await setup();
     const refused = await postForm(app, "/trader/mode", { mode: "live", confirm: "LIVE" }, { htmx: true });
     expect(refused.status).toBe(422);
-    expect(elementById(await refused.text(), "mode-error")).toContain("live trading is not possible");
+    // The reasons are listed once, under the selector (issue 12, item 5c).
+    expect(elementById(await refused.text(), "live-reason")).toContain("the market source is sim");
     expect(world.config.config.mode).toBe("paused");
     const ok = await postForm(app, "/trader/mode", { mode: "dry-run", confirm: "" }, { htmx: true });
     expect(ok.status).toBe(200);
@@ -168,9 +174,10 @@ describe("controls", () => {
     await openPositions(app, world);
     const ask = await postForm(app, "/trader/emergency-stop", {});
     expect(ask.status).toBe(200);
-    expect(await ask.text()).toContain('id="confirm-action"');
+    const page = await ask.text();
+    expect(page).toContain('id="confirm-action"');
     expect(world.exchange.positions.length).toBe(2);
-    const done = await postForm(app, "/trader/emergency-stop", { confirm: "yes" });
+    const done = await postForm(app, "/trader/emergency-stop", { confirm_token: confirmToken(page) });
     expect(done.status).toBe(303);
     expect(world.exchange.positions.length).toBe(0);
     expect(world.lock.value?.source).toBe("emergency_stop");
@@ -250,10 +257,11 @@ describe("money-path controls on the page", () => {
   test("Reset baseline without JavaScript asks first; confirmed, the account shows the new baseline with its date", async () => {
     const { app, world } = await setup();
     const ask = await postForm(app, "/trader/reset-baseline", { scope: "baseline" });
-    expect(await ask.text()).toContain("Measure the kill switch&#39;s drawdown from the current equity");
+    const page = await ask.text();
+    expect(page).toContain("Measure the kill switch&#39;s drawdown from the current equity");
     expect(world.controller.status().account?.baseline_at).toBeNull();
     world.exchange.balance = { equity: 8000, available: 8000, margin: 0, unrealized_pnl: 0 };
-    const done = await postForm(app, "/trader/reset-baseline", { confirm: "yes" });
+    const done = await postForm(app, "/trader/reset-baseline", { confirm_token: confirmToken(page) });
     expect(done.status).toBe(303);
     const account = elementById(await (await app.request("/trader")).text(), "account");
     expect(account).toMatch(/Kill-switch baseline<\/dt><dd>8,000\.00 \(since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\)/);

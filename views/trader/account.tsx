@@ -1,7 +1,9 @@
 /**
  * Account overview (`#account`): equity, available, margin in use, unrealized
  * P&L, starting balance, drawdown and the distance to the kill switch, with the
- * equity curve from the recorded snapshots.
+ * equity curve from the recorded snapshots. Each figure is a part (pushed on
+ * its own when its text changes), so an account refresh that moves the equity
+ * re-sends a few numbers, not the panel with its button.
  */
 import type { AccountView, TraderStatus } from "../../src/trader/controller.ts";
 import type { EquityPoint } from "../../src/web/deps.ts";
@@ -46,7 +48,7 @@ export function Account(props: { account: AccountView | null; error: string | nu
           label="Reset baseline to current equity"
           id="reset-baseline"
           title="After a deposit or withdrawal: measure the kill switch's drawdown from the equity now"
-          confirm={`Reset the kill-switch baseline from ${formatUsd(a.starting_balance)} to the current equity ${formatUsd(a.equity)} USDT?`}
+          confirm={`Reset the kill-switch baseline from ${formatUsd(a.starting_balance)} USDT to the current equity (shown above)?`}
         />
       ) : null}
       <EquityCurve points={props.curve} baseline={a?.starting_balance ?? null} />
@@ -62,7 +64,7 @@ export function Account(props: { account: AccountView | null; error: string | nu
 
 function Metric(props: { name: string; label: string; value: string; cls?: string }) {
   return (
-    <div class="metric" data-metric={props.name}>
+    <div class="metric" id={`metric-${props.name}`} data-part data-metric={props.name}>
       <dt>{props.label}</dt>
       <dd class={props.cls}>{props.value}</dd>
     </div>

@@ -15,7 +15,8 @@ export function CoinLists(props: { symbols: string[]; config: TraderConfig }) {
         Whitelist: {config.coin_whitelist.length === 0 ? "empty (every coin may trade)" : config.coin_whitelist.join(", ")}.
         {" "}Blacklist: {config.coin_blacklist.length === 0 ? "empty" : config.coin_blacklist.join(", ")}.
       </p>
-      <details>
+      {/* The id lets static/live.js keep it open when a toggle's answer or a push replaces the panel. */}
+      <details id="coin-lists-edit">
         <summary>Edit per coin</summary>
         <PageForm action="/trader/coin-list" class="coin-lists">
           <table class="coin-table">

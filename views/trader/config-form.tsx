@@ -1,6 +1,8 @@
 /**
  * Runtime config (`#config-panel` holding `form#config`): one input per field,
  * its allowed range under it, and a refused value's message beside THAT field.
+ * A kill-switch limit the drawdown already reaches is not saved until the
+ * owner presses the warning's own button (it trips the kill switch).
  * The server validates (novalidate: the browser must not pre-empt the message).
  */
 import type { TraderConfig } from "../../src/config/schema.ts";
@@ -15,9 +17,11 @@ export interface ConfigFormProps {
   values?: Record<string, string>;
   /** Result line after a save. */
   notice?: string | null;
+  /** The submitted kill-switch limit would trip it (killSwitchPreview): said beside the field, with the button that saves anyway. */
+  killSwitchWarning?: string | null;
 }
 
-export function ConfigForm({ config, issues = {}, values = {}, notice = null }: ConfigFormProps) {
+export function ConfigForm({ config, issues = {}, values = {}, notice = null, killSwitchWarning = null }: ConfigFormProps) {
   const stray = Object.entries(issues).filter(([name]) => !CONFIG_FIELDS.some((f) => f.name === name));
   return (
     <section id="config-panel" class="panel" hx-swap-oob="true">
@@ -54,10 +58,21 @@ export function ConfigForm({ config, issues = {}, values = {}, notice = null }: 
               />
               <small class="range">{field.range}</small>
               {error ? <span class="field-error" id={errorId} role="alert">{error}</span> : null}
+              {field.name === "kill_switch_drawdown_pct" && killSwitchWarning ? (
+                <div class="kill-switch-warning" id="kill-switch-warning" role="alert">
+                  <p>Not saved yet: {killSwitchWarning}.</p>
+                  <button type="submit" name="confirm_kill_switch" value="yes" class="danger">Save and trip the kill switch</button>
+                </div>
+              ) : null}
             </div>
           );
         })}
         {stray.map(([name, message]) => <p class="field-error" role="alert">{name}: {message}</p>)}
+        {/* Shown by static/live.js when a push brings a config saved elsewhere while a field here is being edited. */}
+        <p class="saved-changed" id="config-changed" data-saved-changed hidden role="status">
+          The saved config changed elsewhere while you were editing. What you typed is kept (marked); the other fields show the saved values.
+          {" "}<button type="button" data-reload-saved>Reload the saved config</button>
+        </p>
         <div class="form-actions">
           <button type="submit" class="primary">Save config</button>
           {notice ? <span class="notice" id="config-notice" role="status">{notice}</span> : null}

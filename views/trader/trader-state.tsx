@@ -5,7 +5,7 @@
  * change every cycle live elsewhere (account), so a push of this fragment,
  * which replaces the LIVE confirmation input, happens only when a control changes.
  */
-import type { TraderStatus } from "../../src/trader/controller.ts";
+import { LIVE_REASON_SEPARATOR, type TraderStatus } from "../../src/trader/controller.ts";
 import { formatTime } from "../format.ts";
 import { withoutHosts } from "../banner.tsx";
 import { ActionButton, PageForm } from "./forms.tsx";
@@ -19,6 +19,11 @@ export interface TraderStateProps {
 /** Whether the kill switch would trip at the next cycle with the account as last read (no numbers: the fragment changes only when this does). */
 function killSwitchWouldTrip(status: TraderStatus): boolean {
   return status.account !== null && status.account.drawdown_pct >= status.config.kill_switch_drawdown_pct;
+}
+
+/** Every reason live trading is refused (the controller joins them with LIVE_REASON_SEPARATOR). */
+function liveReasons(status: TraderStatus): string[] {
+  return (status.live.reason ?? "unknown reason").split(LIVE_REASON_SEPARATOR).filter((reason) => reason.trim() !== "");
 }
 
 export function TraderState({ status, modeError = null }: TraderStateProps) {
@@ -46,7 +51,12 @@ export function TraderState({ status, modeError = null }: TraderStateProps) {
           </label>
           {status.live.possible
             ? <p class="muted" id="live-reason">Live trading is possible with the CoinEx account.</p>
-            : <p class="refusal" id="live-reason">Live refused: {withoutHosts(status.live.reason ?? "unknown reason")}</p>}
+            : (
+              <div class="refusal" id="live-reason">
+                Live trading is refused here until:
+                <ul>{liveReasons(status).map((reason) => <li>{withoutHosts(reason)}</li>)}</ul>
+              </div>
+            )}
           {modeError ? <p class="field-error" id="mode-error" role="alert">{withoutHosts(modeError)}</p> : null}
         </fieldset>
       </PageForm>

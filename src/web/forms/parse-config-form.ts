@@ -5,6 +5,7 @@
  * and a stale form never overwrites a field nobody touched). Any issue means
  * no patch at all: nothing is saved from a form with an error.
  */
+import { fieldTextOf, withUnit } from "../../config/field-text.ts";
 import { TraderConfigPatchSchema, describeIssues, type TraderConfig, type TraderConfigPatch } from "../../config/schema.ts";
 import { CONFIG_FIELDS } from "./config-fields.ts";
 
@@ -23,7 +24,7 @@ export function parseConfigForm(form: Record<string, string[]>, current: TraderC
   const raw: Record<string, unknown> = {};
   const known = new Set(CONFIG_FIELDS.map((f) => f.name));
   for (const name of Object.keys(form)) {
-    if (!known.has(name as (typeof CONFIG_FIELDS)[number]["name"])) issues[name] = `unknown setting "${name}"`;
+    if (!known.has(name as (typeof CONFIG_FIELDS)[number]["name"])) issues[name] = `"${name}" is not a known setting`;
   }
   for (const field of CONFIG_FIELDS) {
     const submitted = form[field.name];
@@ -38,11 +39,11 @@ export function parseConfigForm(form: Record<string, string[]>, current: TraderC
     values[field.name] = text;
     if (text === "") {
       if (field.kind === "optional-number") raw[field.name] = null;
-      else issues[field.name] = `required: enter a number (${field.range})`;
+      else issues[field.name] = `${labelOf(field.name)} is required: enter ${aNumber(field)}`;
       continue;
     }
     if (!NUMBER_TEXT.test(text)) {
-      issues[field.name] = `"${text}" is not a number (${field.range})`;
+      issues[field.name] = `${labelOf(field.name)} must be ${aNumber(field)}${field.kind === "optional-number" ? ", or empty for none" : ""} ("${text}" is not a number)`;
       continue;
     }
     raw[field.name] = Number(text);
@@ -50,10 +51,8 @@ export function parseConfigForm(form: Record<string, string[]>, current: TraderC
   // The schema judges every field that parsed, so one form post reports all its problems at once.
   const result = TraderConfigPatchSchema.safeParse(raw);
   if (!result.success) {
-    for (const issue of describeIssues(result.error)) {
-      const field = CONFIG_FIELDS.find((f) => f.name === issue.path);
-      issues[issue.path] ??= field ? `${issue.message} (${field.range})` : issue.message;
-    }
+    // Each message is a sentence with the field's label and unit ("Max leverage must be at most 100×").
+    for (const issue of describeIssues(result.error)) issues[issue.path] ??= issue.message;
   }
   if (Object.keys(issues).length > 0) return { ok: false, issues, values };
   const patch: Record<string, unknown> = {};
@@ -61,4 +60,15 @@ export function parseConfigForm(form: Record<string, string[]>, current: TraderC
     if (current[name as keyof TraderConfig] !== value) patch[name] = value;
   }
   return { ok: true, patch: patch as TraderConfigPatch };
+}
+
+function labelOf(name: string): string {
+  return fieldTextOf(name)?.label ?? name;
+}
+
+/** "a number such as 25 % of margin", "a whole number such as 3 positions". */
+function aNumber(field: (typeof CONFIG_FIELDS)[number]): string {
+  const text = fieldTextOf(field.name);
+  const example = text ? ` such as ${withUnit(text.example, text.unit)}` : "";
+  return `${field.kind === "integer" ? "a whole number" : "a number"}${example}`;
 }

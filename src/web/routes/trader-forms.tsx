@@ -5,21 +5,28 @@
  *    flash line with the result;
  *  - without JavaScript: 303 back to /trader on success, or the whole page
  *    with the refusal shown where it belongs.
- * Emergency Stop and Close All need a confirmation: htmx asks with
- * hx-confirm; a plain post gets a confirmation page first.
+ * Emergency Stop, Close All and Reset baseline need a confirmation: htmx
+ * asks with hx-confirm; a plain post gets a confirmation page first, whose
+ * form carries a single-use token (confirm-tokens.ts): only that form, once,
+ * carries the action out.
  */
 import { Hono, type Context } from "hono";
 import { TRADER_MODES, type TraderConfig, type TraderMode } from "../../config/schema.ts";
 import { logger } from "../../log.ts";
+import { CHANNELS, type ChannelName } from "../../notify/channels/channel.ts";
+import { parseNotificationsForm } from "../../notify/settings-form.ts";
 import type { ActionResult } from "../../trader/controller.ts";
 import { CONTROL_DEADLINE_MS, stillRunning, withinDeadline } from "../control-deadline.ts";
+import { killSwitchPreview } from "../../trader/risk/kill-switch.ts";
 import type { WebDeps } from "../deps.ts";
 import { parseConfigForm } from "../forms/parse-config-form.ts";
 import { TRADER_FRAGMENT_IDS, type Dashboard, type PageOverrides } from "../render/dashboard.tsx";
 import { toHtml } from "../render/to-html.ts";
 import { ConfirmPage, FlashMessage, type PageShell } from "../../../views/pages.tsx";
 import { ConfigForm } from "../../../views/trader/config-form.tsx";
+import { NotifySettings } from "../../../views/trader/notifications.tsx";
 import { TraderState } from "../../../views/trader/trader-state.tsx";
+import { ConfirmTokens } from "./confirm-tokens.ts";
 import { field, isHtmx, readForm, type FormFields } from "./form-body.ts";
 
 const log = logger("web");
@@ -74,8 +81,11 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
     return handle(form.fields);
   }
 
-  function needsConfirmation(c: Context, fields: FormFields): boolean {
-    return !isHtmx(c) && field(fields, "confirm") !== "yes";
+  const confirmations = new ConfirmTokens();
+
+  /** Without htmx, only the confirmation page's own form (its unused token) confirms. */
+  function needsConfirmation(c: Context, fields: FormFields, action: string): boolean {
+    return !isHtmx(c) && !confirmations.consume(action, field(fields, "confirm_token"));
   }
 
   forms.post("/control", (c) =>
@@ -99,8 +109,9 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
   function confirmedPost(path: string, title: string, question: string, run: () => Promise<ActionResult>): void {
     forms.post(path, (c) =>
       withForm(c, async (fields) => {
-        if (needsConfirmation(c, fields)) {
-          return c.html("<!doctype html>" + toHtml(<ConfirmPage shell={shell} title={title} question={question} action={`/trader${path}`} fields={{}} />));
+        if (needsConfirmation(c, fields, path)) {
+          const token = confirmations.issue(path);
+          return c.html("<!doctype html>" + toHtml(<ConfirmPage shell={shell} title={title} question={question} action={`/trader${path}`} fields={{ confirm_token: token }} />));
         }
         const before = dashboard.cache.version();
         const result = await attempt(title, run);
@@ -146,17 +157,26 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
       const confirm = field(fields, "confirm")?.trim();
       const result = await attempt("Mode change", () => controller.setMode(mode as TraderMode, confirm === "" ? undefined : confirm, "page"));
       if (result.ok) return answer(c, before, result);
-      return answer(c, before, result, { state: toHtml(<TraderState status={controller.status()} modeError={result.message} />) });
+      // The reason is shown once, under the mode selector: the list of what live needs
+      // (always on the page while live is impossible), or the refusal beside the selector.
+      const status = controller.status();
+      const listed = mode === "live" && !status.live.possible;
+      const flash = { ok: false, message: `Mode not changed: ${listed ? "live trading is refused here (the reasons are listed under Mode)" : "see the reason under Mode"}` };
+      return answer(c, before, flash, { state: toHtml(<TraderState status={status} modeError={listed ? null : result.message} />) });
     }),
   );
 
   forms.post("/config", (c) =>
     withForm(c, async (fields) => {
       const before = dashboard.cache.version();
-      const current = controller.status().config;
-      const parsed = parseConfigForm(fields, current);
+      const status = controller.status();
+      const current = status.config;
+      // The warning's own button (a limit that trips the kill switch) confirms; it is not a setting.
+      const { confirm_kill_switch: confirmTrip, ...settings } = fields;
+      const parsed = parseConfigForm(settings, current);
       if (!parsed.ok) {
-        const message = `Config not saved: ${Object.entries(parsed.issues).map(([k, v]) => `${k}: ${v}`).join("; ")}`;
+        // Each issue is already a sentence naming its setting ("Max leverage must be at most 100×").
+        const message = `Config not saved: ${Object.values(parsed.issues).join("; ")}`;
         return answer(c, before, { ok: false, message }, { config: toHtml(<ConfigForm config={current} issues={parsed.issues} values={parsed.values} />) });
       }
       const names = Object.keys(parsed.patch);
@@ -164,18 +184,25 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
         const result = { ok: true, message: "Config unchanged: nothing to save" };
         return answer(c, before, result, { config: toHtml(<ConfigForm config={current} notice={result.message} />) });
       }
+      const limit = parsed.patch.kill_switch_drawdown_pct;
+      const trip = limit === undefined ? null : killSwitchPreview(status.account?.drawdown_pct ?? null, limit, status.running && status.mode !== "paused");
+      if (trip && !(confirmTrip ?? []).includes("yes")) {
+        const form = toHtml(<ConfigForm config={current} values={submittedValues(settings)} killSwitchWarning={trip} />);
+        return answer(c, before, { ok: false, message: `Config not saved yet: ${trip}. Press "Save and trip the kill switch" to go ahead.` }, { config: form });
+      }
       const update = await controller.updateConfig(parsed.patch, "page");
       // The disk refused the file: its message already says "Config not saved: …" and names the file.
       if (!update.ok && update.storage) return answer(c, before, { ok: false, message: update.error }, {}, 500);
       if (!update.ok) {
         const issues: Record<string, string> = {};
         for (const issue of update.issues) issues[issue.path] ??= issue.message;
-        const values = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v[v.length - 1] ?? ""]));
-        if ("use_ta_signals" in fields) values.use_ta_signals = String((fields.use_ta_signals ?? []).some((v) => v === "true"));
-        return answer(c, before, { ok: false, message: `Config not saved: ${update.error}` }, { config: toHtml(<ConfigForm config={current} issues={issues} values={values} />) });
+        const refusal = update.issues.length > 0 ? update.issues.map((issue) => issue.message).join("; ") : update.error;
+        return answer(c, before, { ok: false, message: `Config not saved: ${refusal}` }, { config: toHtml(<ConfigForm config={current} issues={issues} values={submittedValues(settings)} />) });
       }
       const saved = `Config saved: ${names.map((n) => `${n} = ${JSON.stringify(update.config[n as keyof TraderConfig])}`).join(", ")}`;
-      const message = update.warnings?.length ? `${saved}. Warning: ${update.warnings.join("; ")}` : saved;
+      const warnings = [...(update.warnings ?? []), ...(trip && !update.killSwitch ? [trip] : [])];
+      const tripped = update.killSwitch ? `. The kill switch tripped (${update.killSwitch}): every position was closed, the lockfile written and the trader paused — trading stopped` : "";
+      const message = `${saved}${tripped}${warnings.length ? `. Warning: ${warnings.join("; ")}` : ""}`;
       return answer(c, before, { ok: true, message });
     }),
   );
@@ -197,7 +224,7 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
       if (!update.ok && update.storage) return answer(c, before, { ok: false, message: update.error }, {}, 500);
       return answer(c, before, update.ok
         ? { ok: true, message: `${symbol} ${state === "on" ? "added to" : "removed from"} the ${list}` }
-        : { ok: false, message: `Coin list not saved: ${update.error}` });
+        : { ok: false, message: `Coin list not saved: ${update.issues.length > 0 ? update.issues.map((issue) => issue.message).join("; ") : update.error}` });
     }),
   );
 
@@ -213,7 +240,45 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
     }),
   );
 
+  forms.post("/notifications", (c) =>
+    withForm(c, async (fields) => {
+      const before = dashboard.cache.version();
+      const current = controller.status().config.notifications;
+      const parsed = parseNotificationsForm(fields, current);
+      if (!parsed.ok) {
+        const message = `Notifications not saved: ${Object.entries(parsed.issues).map(([k, v]) => `${k}: ${v}`).join("; ")}`;
+        return answer(c, before, { ok: false, message }, { notifySettings: toHtml(<NotifySettings settings={current} issues={parsed.issues} values={parsed.values} />) });
+      }
+      if (parsed.changed.length === 0) return answer(c, before, { ok: true, message: "Notifications unchanged: nothing to save" });
+      const update = await controller.updateConfig({ notifications: parsed.settings }, "page");
+      if (!update.ok && update.storage) return answer(c, before, { ok: false, message: update.error }, {}, 500);
+      if (!update.ok) return answer(c, before, { ok: false, message: `Notifications not saved: ${update.error}` });
+      return answer(c, before, { ok: true, message: `Notifications saved: ${parsed.changed.map((k) => `${k} = ${parsed.settings[k]}`).join(", ")}` });
+    }),
+  );
+
+  forms.post("/notifications/test", (c) =>
+    withForm(c, async (fields) => {
+      const before = dashboard.cache.version();
+      const name = field(fields, "channel") ?? "";
+      const notifications = deps.notifications;
+      if (!notifications) return answer(c, before, { ok: false, message: "Notifications are sent by the trader process, not by this one" });
+      const channel = CHANNELS.find((ch) => ch.name === name);
+      if (!channel) return answer(c, before, { ok: false, message: `Unknown channel ${JSON.stringify(name)}: use ${CHANNELS.map((ch) => ch.name).join(", ")}` });
+      const configured = notifications.status().channels.some((ch) => ch.name === channel.name && ch.configured);
+      const result = await attempt(`Test message to ${channel.label}`, () => notifications.sendTest(channel.name as ChannelName));
+      return answer(c, before, result, {}, configured ? 502 : 422);
+    }),
+  );
+
   return forms;
+}
+
+/** The config form's texts as submitted, to show again (each field's last value; the checkbox as "true"/"false"). */
+function submittedValues(fields: FormFields): Record<string, string> {
+  const values = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v[v.length - 1] ?? ""]));
+  if ("use_ta_signals" in fields) values.use_ta_signals = String((fields.use_ta_signals ?? []).some((v) => v === "true"));
+  return values;
 }
 
 /** The id attribute of a fragment's root element. */

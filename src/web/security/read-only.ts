@@ -18,6 +18,7 @@ export function refuseControls(message: string): MiddlewareHandler {
     if (SAFE_METHODS.has(c.req.method) || SESSION_PATHS.has(c.req.path)) return next();
     if (c.req.path.startsWith("/api/")) return c.json({ ok: false, error: message }, 503);
     if (c.req.header("hx-request") === "true") return c.html(`<p class="flash error">${escapeHtml(message)}</p>`, 503);
-    return c.html(`<!doctype html><title>Read-only instance</title><p>${escapeHtml(message)}</p><p><a href="/trader">Back</a></p>`, 503);
+    const back = c.req.path === "/backtest" || c.req.path.startsWith("/backtest/") ? "/backtest" : "/trader";
+    return c.html(`<!doctype html><title>Read-only instance</title><p>${escapeHtml(message)}</p><p><a href="${back}">Back</a></p>`, 503);
   };
 }
