@@ -31,7 +31,7 @@ export async function startLocalMarket(settings: Settings, symbols: string[]): P
   const source = await createMarketSource(settings.market, {
     symbols,
     binance: { baseUrl: settings.binanceBaseUrl },
-    sim: { tickMs: settings.simTickMs },
+    sim: { tickMs: settings.simTickMs, simStepMs: settings.simStepMs },
     ...(settings.market === "replay" ? { replay: { dir: settings.replayDir ?? undefined } } : {}),
   });
   return startPipeline(source, symbols, settings);

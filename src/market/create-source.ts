@@ -16,6 +16,7 @@ import type { MarketSource, MarketSourceName } from "./source.ts";
 import { DEFAULT_SYMBOLS, validateSymbols } from "./symbols.ts";
 import { WeightLimiter } from "./weight-limiter.ts";
 import { logger } from "../log.ts";
+import { startBanner } from "./market-problem.ts";
 
 export type MarketSourceKind = "auto" | MarketSourceName;
 export const MARKET_SOURCE_KINDS: readonly MarketSourceKind[] = ["auto", "binance", "replay", "sim"];
@@ -64,12 +65,8 @@ export async function createMarketSource(
   } catch (error) {
     const reason = (error as Error).message.replace(/^Binance US klines \S+ \S+: /, "");
     log.warn(`Binance US unreachable at start (${reason}): using the simulated market`);
-    return new SimSource({
-      ...options.sim,
-      symbols,
-      clock,
-      banner: `Binance US unreachable at start (${reason}): simulated market — prices are not real`,
-    });
+    // The banner says it for a trader first, the technical reason after (market-problem.ts).
+    return new SimSource({ ...options.sim, symbols, clock, banner: startBanner(reason) });
   }
 }
 

@@ -30,6 +30,12 @@ export interface CoinSnapshot {
   price: number;
   /** Close now vs the close 288 5m candles ago, in %; null before 24h of data. */
   change_24h_pct: number | null;
+  /**
+   * Traded value of the last 288 5m candles in USDT (each candle's volume ×
+   * its close, an estimate of the quote volume); null before 24h of data.
+   * The scanner sorts on it: base volumes of different coins do not compare.
+   */
+  volume_24h_usdt: number | null;
   /** Wall-clock ms of the last candle event applied. */
   updated_at: number;
   /** Last 48 5m closes for a sparkline, oldest first. */
@@ -58,6 +64,7 @@ export class CoinAnalyzer {
   private readonly closes5m = new ValueRing(DAY_5M + 1);
   private readonly volumeHour = new RollingWindow(HOUR_5M);
   private readonly volumeDay = new RollingWindow(DAY_5M);
+  private readonly quoteVolumeDay = new RollingWindow(DAY_5M);
   private readonly highDay = new RollingMax(DAY_5M);
   private readonly lowDay = new RollingMin(DAY_5M);
   // 1h (its EMAs come from the TA ribbon)
@@ -83,12 +90,14 @@ export class CoinAnalyzer {
         this.closes5m.add(candle.c);
         this.volumeHour.add(candle.v);
         this.volumeDay.add(candle.v);
+        this.quoteVolumeDay.add(candle.v * candle.c);
         this.highDay.add(candle.h);
         this.lowDay.add(candle.l);
       } else if (outcome === "replace") {
         this.closes5m.replace(candle.c);
         this.volumeHour.replace(candle.v);
         this.volumeDay.replace(candle.v);
+        this.quoteVolumeDay.replace(candle.v * candle.c);
         this.highDay.replace(candle.h);
         this.lowDay.replace(candle.l);
       } else return;
@@ -137,6 +146,7 @@ export class CoinAnalyzer {
       symbol: this.symbol,
       price,
       change_24h_pct: change,
+      volume_24h_usdt: this.quoteVolumeDay.full ? this.quoteVolumeDay.mean * DAY_5M : null,
       updated_at: this.updatedAt,
       closes: this.closes5m.latest(SPARKLINE_CLOSES),
       ta,

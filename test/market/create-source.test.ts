@@ -45,8 +45,8 @@ describe("createMarketSource", () => {
     expect(source.name).toBe("sim");
     const status = source.status();
     expect(status.simulated).toBe(true);
-    expect(status.banner).toStartWith("Binance US unreachable at start (cannot reach http://127.0.0.1:");
-    expect(status.banner).toContain("simulated market — prices are not real");
+    expect(status.banner).toStartWith("Binance US cannot be reached (the connection to 127.0.0.1:");
+    expect(status.banner).toContain("using the simulated market — prices are not real. Technical detail: cannot reach http://127.0.0.1:");
     expect(lines).toMatch(/WARN market: Binance US unreachable at start \(cannot reach http:\/\/127\.0\.0\.1:\d+ .*\): using the simulated market/);
   });
 

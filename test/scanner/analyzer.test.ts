@@ -60,6 +60,20 @@ describe("CoinAnalyzer", () => {
     expect(c.range_position).toMatchObject({ long: 2, short: 18, detail: "at 90% of the 24h range" });
   });
 
+  test("24h traded value in USDT: each 5m candle's volume × close over the last 288, null before that", () => {
+    const a = analyzer();
+    // 287 candles of volume 2 at 100, then one of volume 5 at 110 (a forming one first, then replaced).
+    for (let i = 0; i < 287; i++) a.update(update(bar(i * FIVE_MIN, 100, 2)));
+    expect(a.snapshot()!.volume_24h_usdt).toBeNull();
+    a.update(update(bar(287 * FIVE_MIN, 105, 1), "5m", false));
+    expect(a.snapshot()!.volume_24h_usdt).toBeCloseTo(287 * 200 + 105, 6);
+    a.update(update(bar(287 * FIVE_MIN, 110, 5)));
+    expect(a.snapshot()!.volume_24h_usdt).toBeCloseTo(287 * 200 + 550, 6);
+    // A new day's candle pushes the first one out.
+    a.update(update(bar(288 * FIVE_MIN, 100, 1)));
+    expect(a.snapshot()!.volume_24h_usdt).toBeCloseTo(286 * 200 + 550 + 100, 6);
+  });
+
   test("1h and 4h feed the trend components", () => {
     const a = analyzer();
     for (let i = 0; i < 60; i++) {

@@ -18,10 +18,11 @@ function taWithBonus(long: number, short: number): TaResult {
 const score: BaseScore = { long: 45, short: 20, components: [] };
 
 describe("composite score", () => {
-  test("display-only by default: the bonus is shown, total stays the base", () => {
+  test("display-only by default: the bonus is shown beside the base, which stays the total", () => {
     const c = compositeScore(score, taWithBonus(25, 0), false);
-    expect(c.long).toEqual({ base: 45, bonus: 25, total: 45, text: "45 + 25 = 70", applied: false });
-    expect(c.short).toEqual({ base: 20, bonus: 0, total: 20, text: "20 + 0 = 20", applied: false });
+    // Not "45 + 25 = 70": the trader compares 45, and the text must add up to what counts.
+    expect(c.long).toEqual({ base: 45, bonus: 25, total: 45, text: "45 (+25 TA, not used)", applied: false });
+    expect(c.short).toEqual({ base: 20, bonus: 0, total: 20, text: "20", applied: false });
   });
 
   test("with TA signals the total adds the bonus", () => {
