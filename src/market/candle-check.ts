@@ -21,6 +21,18 @@ const PRICES = [
 
 /** What is wrong with a candle-shaped value, or null when it is a good candle. */
 export function describeCandleProblem(candle: Candle): string | null {
+  // Every candle of every stream passes here: the good case is one branch of plain comparisons
+  // (NaN fails every one of them; c > 0 and h > 0 follow from l > 0), the wording only when it fails.
+  const { t, o, h, l, c, v } = candle;
+  if (
+    typeof t === "number" && typeof o === "number" && typeof h === "number" && typeof l === "number" && typeof c === "number" && typeof v === "number" &&
+    t >= 0 && t <= Number.MAX_SAFE_INTEGER && Math.floor(t) === t &&
+    l > 0 && l <= o && o <= h && l <= c && c <= h && h < Infinity && v >= 0 && v < Infinity
+  ) return null;
+  return describeBadCandle(candle);
+}
+
+function describeBadCandle(candle: Candle): string | null {
   for (const field of FIELDS) {
     const value: unknown = candle[field];
     if (typeof value !== "number" || !Number.isFinite(value)) {
