@@ -4,13 +4,16 @@
  * can be given as ratios on this shared, noisy machine.
  *
  * - GET /        → "hello" (text/plain)
- * - GET /ws      → WebSocket; every client joins one set
- * - POST /broadcast (body = the message) → sends the body to every WebSocket
- *   client, one send per client as the product's hub does, then answers 204.
+ * - GET /ws      → WebSocket; every client subscribes to one topic
+ * - POST /publish (body = the message) → Bun's own pub/sub: one
+ *   `server.publish` to the topic every client subscribed to, then 204.
+ *
+ * WebSocket messages are compressed with permessage-deflate (one shared
+ * compressor) when the client offers it, as the product's are
+ * (src/web/app.ts LIVE_COMPRESSION), so both pay the same for a push.
  *
  * Usage: bun bench/hello-server.ts PORT  (127.0.0.1 only; /health answers 200)
  */
-import type { ServerWebSocket } from "bun";
 
 const port = Number(process.argv[2]);
 if (!Number.isInteger(port) || port <= 0 || port > 65535) {
@@ -18,7 +21,7 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
   process.exit(2);
 }
 
-const clients = new Set<ServerWebSocket<unknown>>();
+const TOPIC = "all";
 
 Bun.serve({
   hostname: "127.0.0.1",
@@ -28,17 +31,16 @@ Bun.serve({
     if (path === "/ws") {
       return server.upgrade(request) ? undefined : new Response("expected a WebSocket upgrade", { status: 426 });
     }
-    if (path === "/broadcast" && request.method === "POST") {
-      const message = await request.text();
-      for (const ws of clients) ws.send(message);
+    if (path === "/publish" && request.method === "POST") {
+      server.publish(TOPIC, await request.text());
       return new Response(null, { status: 204 });
     }
     if (path === "/" || path === "/health") return new Response("hello");
     return new Response("not found", { status: 404 });
   },
   websocket: {
-    open: (ws) => void clients.add(ws),
-    close: (ws) => void clients.delete(ws),
+    perMessageDeflate: { compress: "shared", decompress: "shared" },
+    open: (ws) => void ws.subscribe(TOPIC),
     message() {},
   },
 });

@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (= `bun bench/run.ts`): every benchmark, one JSON object per
- * line on stdout. `--only ta,http,ws,rss` (any comma-separated subset) runs
+ * line on stdout. `--only ta,http,ws,push,rss,scale` (any comma-separated subset) runs
  * only those groups; `--http-client bun|wrk` forces the HTTP load generator
  * (default: wrk when installed, else bench/load-client.ts); `--sim-tick-ms N`
  * starts the http and ws servers with SIM_TICK_MS=N (e.g. 3600000 to take
@@ -8,8 +8,10 @@
  *
  *   ta    ta.stream.full, ta.stream.trading-signals   (bench/ta.ts, in this process)
  *   http  http.status, http.trader_page                (bench/http.ts)
- *   ws    ws.fanout                                    (bench/ws-fanout.ts)
+ *   ws    ws.fanout at 200 and 500 clients             (bench/ws-fanout.ts)
+ *   push  push.bytes.sim, push.bytes.real_cadence      (bench/push-bytes.ts)
  *   rss   rss.steady                                   (bench/rss.ts)
+ *   scale scale.symbols at 29, 100 and 300 symbols     (bench/scale.ts)
  *   backtest backtest.run                             (bench/backtest.ts; reads ../shared/data)
  *
  * The server under test always runs as its own process on 127.0.0.1; a group
@@ -17,12 +19,14 @@
  */
 import { benchBacktest } from "./backtest.ts";
 import { benchHttp } from "./http.ts";
+import { benchPushBytes } from "./push-bytes.ts";
 import type { LoadTool } from "./http-load.ts";
 import { benchRss } from "./rss.ts";
+import { benchScale } from "./scale.ts";
 import { benchTa } from "./ta.ts";
 import { benchWsFanout } from "./ws-fanout.ts";
 
-const GROUPS = ["ta", "http", "ws", "rss", "backtest"] as const;
+const GROUPS = ["ta", "http", "ws", "push", "rss", "scale", "backtest"] as const;
 type Group = (typeof GROUPS)[number];
 
 interface Options {
@@ -61,7 +65,9 @@ async function runGroup(group: Group, options: Options): Promise<object[]> {
     case "ta": return benchTa();
     case "http": return benchHttp({ tool: options.httpClient, serverEnv: options.serverEnv });
     case "ws": return benchWsFanout({ serverEnv: options.serverEnv });
+    case "push": return benchPushBytes();
     case "rss": return benchRss();
+    case "scale": return benchScale();
     case "backtest": return benchBacktest();
   }
 }

@@ -26,6 +26,8 @@ export interface ChildServer {
   pid: number;
   /** Resident set size of the server process now, in MB (from /proc/PID/status). */
   rssMb(): number;
+  /** CPU seconds (user + system) the server process has used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,8 @@ export interface ProductServerOptions {
   /** trader_config.json contents to start with (fields the schema fills in may be left out). */
   config?: Record<string, unknown>;
   env?: Record<string, string>;
+  /** `--symbols` (default: the 29-coin list). */
+  symbols?: readonly string[];
 }
 
 export async function startProductServer(options: ProductServerOptions = {}): Promise<ChildServer> {
@@ -41,6 +45,7 @@ export async function startProductServer(options: ProductServerOptions = {}): Pr
   if (options.config) writeFileSync(configPath, JSON.stringify(options.config, null, 2));
   const port = freeLoopbackPort();
   const args = ["src/main.ts", "serve", "--market", "sim", "--exchange", "paper", "--host", "127.0.0.1", "--port", String(port), "--data-dir", join(dir, "data"), "--config", configPath];
+  if (options.symbols) args.push("--symbols", options.symbols.join(","));
   return startChild("product server", args, port, dir, options.env ?? {});
 }
 
@@ -76,7 +81,7 @@ async function startChild(label: string, args: string[], port: number, dir: stri
   }
   // `timeout` is the direct child; the server is its only child.
   const pid = serverPid(child.pid);
-  return { url, port, pid, rssMb: () => rssMb(pid), stop };
+  return { url, port, pid, rssMb: () => rssMb(pid), cpuSeconds: () => cpuSeconds(pid), stop };
 }
 
 async function waitForHealth(url: string, child: { exitCode: number | null }, timeoutMs: number): Promise<void> {
@@ -106,6 +111,16 @@ export function rssMb(pid: number): number {
   if (!match) throw new Error(`no VmRSS for pid ${pid} (has it exited?)`);
   return Number(match[1]) / 1024;
 }
+
+/** CPU seconds (user + system) a process has used, from /proc/PID/stat (utime and stime, in ticks of 1/100 s). */
+export function cpuSeconds(pid: number): number {
+  const stat = safeRead(`/proc/${pid}/stat`);
+  if (!stat) throw new Error(`no /proc/${pid}/stat (has it exited?)`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+}
+
+const CLOCK_TICKS_PER_S = 100; // getconf CLK_TCK on Linux
 
 function safeRead(path: string): string {
   try {

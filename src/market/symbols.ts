@@ -55,11 +55,21 @@ export const DEFAULT_SYMBOLS: readonly string[] = Object.freeze([
 const SYMBOL_PATTERN = /^[A-Z0-9]{1,20}USDT$/;
 
 /**
+ * The most coins one process watches: every CoinEx USDT perpetual (about 250)
+ * fits. Measured in BENCHMARKS.md (`scale.symbols`): memory, cycle time and
+ * pushes grow with the count, and the scanner pages its cards.
+ */
+export const MAX_SYMBOLS = 300;
+
+/**
  * Checks a symbol list given by a caller (CLI, config): upper-case USDT pairs,
- * no duplicates, not empty. Throws an error naming the bad entry.
+ * no duplicates, not empty, at most MAX_SYMBOLS. Throws an error naming the bad entry.
  */
 export function validateSymbols(symbols: readonly string[], where = "symbols"): string[] {
   if (symbols.length === 0) throw new Error(`${where}: the symbol list is empty`);
+  if (symbols.length > MAX_SYMBOLS) {
+    throw new Error(`${where}: ${symbols.length} symbols is more than one process watches (at most ${MAX_SYMBOLS}); split them over several processes or drop some`);
+  }
   const seen = new Set<string>();
   symbols.forEach((symbol, index) => {
     if (typeof symbol !== "string" || !SYMBOL_PATTERN.test(symbol)) {

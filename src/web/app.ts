@@ -1,7 +1,10 @@
 /**
- * The dashboard: one Hono app serving the scanner (/), the trader page
- * (/trader) and its form posts, the JSON API (/api/trader, from api/), the
- * WebSocket (/ws), /health, /login and the static assets.
+ * The dashboard: one Hono app serving the scanner (/), a page per coin
+ * (/coin/:symbol), the trader page (/trader) and its form posts, the
+ * backtest pages (/backtest), the performance and trade history pages
+ * (/performance, /history), the JSON API (/api/trader, /api/backtests,
+ * /api/performance and /api/trades, from api/), the WebSocket (/ws),
+ * /health, /login and the static assets.
  *
  * Middleware order: non-Error throws made Errors (for onError) → secure
  * headers → loopback Host guard (without a token) → the peer's address noted
@@ -29,16 +32,26 @@ import { createBunWebSocket } from "hono/bun";
 import type { ServerWebSocket } from "bun";
 import type { UpgradeWebSocket } from "hono/ws";
 import { logger } from "../log.ts";
+import { backtestApi } from "./api/backtest-api.ts";
+import { tradeRecordApi } from "./api/trade-record-api.ts";
 import { traderApi } from "./api/trader-api.ts";
 import { loadAssets } from "./assets.ts";
 import { CONTROL_DEADLINE_MS } from "./control-deadline.ts";
 import type { WebDeps } from "./deps.ts";
 import { LiveHub, type HubOptions } from "./live/hub.ts";
+import { BACKTEST_GROUP, BacktestView } from "./render/backtest-view.tsx";
+import { CoinView } from "./render/coin-view.tsx";
+import { ScannerLists } from "./render/scanner-lists.tsx";
 import { Dashboard } from "./render/dashboard.tsx";
+import { StatusJson } from "./render/status-json.ts";
 import { escapeHtml } from "./render/fragment-cache.ts";
+import { backtestRoutes } from "./routes/backtest.tsx";
+import { coinRoutes } from "./routes/coin.ts";
 import { liveRoutes } from "./routes/live.ts";
+import { scannerRoutes } from "./routes/scanner.ts";
 import { loginRoutes } from "./routes/login.tsx";
 import { staticRoutes } from "./routes/static-assets.ts";
+import { tradePages } from "./routes/trade-pages.tsx";
 import { traderForms } from "./routes/trader-forms.tsx";
 import { requireAuth } from "./security/auth.ts";
 import { readBodyWithin } from "./security/body-limit.ts";
@@ -58,6 +71,15 @@ const log = logger("web");
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+/**
+ * Pushes are compressed for browsers that offer permessage-deflate (all do):
+ * HTML fragments shrink several times, which is what a phone on the scanner
+ * pays for. One shared compressor, reset after each message, so a published
+ * message is compressed once for all its subscribers and no socket holds a
+ * compression window of its own.
+ */
+export const LIVE_COMPRESSION = { compress: "shared", decompress: "shared" } as const;
+
 export interface CreateAppOptions {
   /** Push coalescing (defaults: at most one push per 250 ms, 10 ms settle). */
   live?: Pick<HubOptions, "minIntervalMs" | "settleMs">;
@@ -66,14 +88,16 @@ export interface CreateAppOptions {
   loginThrottle?: LoginThrottle;
   /** Controls still running after this many ms answer 202 "still running" (default CONTROL_DEADLINE_MS, 8 s). */
   controlDeadlineMs?: number;
+  /** A sorted or filtered scanner list is re-sorted after market changes at most this often (default REORDER_MS, 5 s). */
+  scannerReorderMs?: number;
 }
 
 export interface DashboardApp {
   app: Hono;
-  /** Bun's websocket handler for Bun.serve({ websocket }). */
-  websocket: ReturnType<typeof createBunWebSocket>["websocket"];
+  /** Bun's websocket handler for Bun.serve({ websocket }), with permessage-deflate (see LIVE_COMPRESSION). */
+  websocket: ReturnType<typeof createBunWebSocket>["websocket"] & { perMessageDeflate: typeof LIVE_COMPRESSION };
   /** Stops pushing and closes every WebSocket (call before server.stop()). */
-  hub: { close(): void; clientCount(): number };
+  hub: { close(): void; clientCount(): number; backgroundCount(): number };
   dashboard: Dashboard;
 }
 
@@ -81,21 +105,39 @@ export function createApp(deps: WebDeps, options: CreateAppOptions = {}): Dashbo
   const token = deps.security.dashboardToken && deps.security.dashboardToken.length > 0 ? deps.security.dashboardToken : null;
   const assets = loadAssets();
   const shell: PageShell = {
-    assets: { css: assets.url("app.css"), htmx: assets.url("htmx.min.js"), ws: assets.url("htmx-ext-ws.min.js"), live: assets.url("live.js"), favicon: assets.url("favicon.svg") },
+    assets: { css: assets.url("app.css"), htmx: assets.url("htmx.min.js"), ws: assets.url("htmx-ext-ws.min.js"), live: assets.url("live.js"), connection: assets.url("connection.js"), favicon: assets.url("favicon.svg") },
     authEnabled: token !== null,
   };
   const dashboard = new Dashboard(deps, shell);
+  const backtestsUnavailable = deps.readOnly
+    ? "Backtests run on the trader process: this is a read-only web instance (start one on the trader's own dashboard)."
+    : "Backtests are not available in this process.";
+  const backtests = new BacktestView(deps.backtests ?? null, dashboard.cache, shell, () => dashboard.status().config, backtestsUnavailable);
+  // Sorted and filtered scanner pages; `live` is made just below and only called later.
+  const lists = new ScannerLists(deps, dashboard, shell, (topics) => live.changed(topics), options.scannerReorderMs);
+  const coins = new CoinView(deps, dashboard, shell, { charts: assets.url("lightweight-charts.js"), coinChart: assets.url("coin-chart.js") });
   const live = new LiveHub(dashboard.cache, {
-    groups: { scanner: () => dashboard.scannerIds(), trader: () => dashboard.traderIds(), json: () => ["json"] },
+    groups: { scanner: () => dashboard.scannerIds(), trader: () => dashboard.traderIds(), json: () => ["json"], [BACKTEST_GROUP]: () => backtests.listIds() },
+    dynamicGroups: (name) => backtests.groupIds(name) ?? coins.groupIds(name) ?? lists.groupIds(name) ?? dashboard.scannerPageGroupIds(name),
     ...options.live,
   });
   const unsubscribe = [
     deps.controller.onChange((topic) => {
       dashboard.forgetStatus();
       live.changed([topic]);
+      // Thresholds and use_ta_signals decide what a filtered or sorted scanner list holds.
+      if (topic === "config") lists.reconsider(true);
     }),
-    deps.market.onChange((symbols) => live.changed(["market", "coins", ...symbols.map((s) => `coin:${s}`)])),
+    deps.market.onChange((symbols) => {
+      live.changed(["market", "coins", ...symbols.map((s) => `coin:${s}`)]);
+      lists.reconsider(false);
+    }),
+    ...(deps.backtests ? [deps.backtests.onChange((summary) => live.changed(backtests.heard(summary)))] : []),
+    // A channel's state changed; a failing one also wrote to the error log.
+    ...(deps.notifications ? [deps.notifications.onChange(() => live.changed(["notify", "logs"]))] : []),
   ];
+  // GET /api/trader/status serialised once per change, not per request.
+  const statusJson = new StatusJson(deps.controller);
   const sessions = options.sessions ?? new SessionStore({ secret: token ?? undefined });
   const { upgradeWebSocket, websocket } = createBunWebSocket();
 
@@ -120,11 +162,17 @@ export function createApp(deps: WebDeps, options: CreateAppOptions = {}): Dashbo
   app.get("/health", (c) => c.json(deps.health()));
   app.route("/", staticRoutes(assets));
   app.route("/", loginRoutes(token, sessions, shell, options.loginThrottle ?? new LoginThrottle()));
-  app.get("/", (c) => c.html(dashboard.scannerPage()));
+  app.route("/", scannerRoutes(dashboard, lists));
   app.get("/trader", (c) => c.html(dashboard.traderPage()));
+  app.route("/coin", coinRoutes(coins));
   const controlDeadlineMs = options.controlDeadlineMs ?? CONTROL_DEADLINE_MS;
   app.route("/trader", traderForms(deps, dashboard, shell, { controlDeadlineMs }));
-  app.route("/api/trader", traderApi(deps, { controlDeadlineMs }));
+  app.route("/backtest", backtestRoutes(deps, backtests, () => dashboard.status().config));
+  const tradeScripts = { charts: assets.url("lightweight-charts.js"), performance: assets.url("performance-charts.js") };
+  app.route("/", tradePages(deps, { shell, scripts: tradeScripts, status: () => dashboard.status() }));
+  app.route("/api/trader", traderApi(deps, { controlDeadlineMs, statusBody: () => statusJson.body() }));
+  app.route("/api/backtests", backtestApi(deps, backtestsUnavailable));
+  app.route("/api", tradeRecordApi(deps, () => dashboard.status()));
   app.route("/", liveRoutes(live, upgradeWebSocket as UpgradeWebSocket<ServerWebSocket<unknown>>));
 
   app.notFound((c) =>
@@ -145,13 +193,16 @@ export function createApp(deps: WebDeps, options: CreateAppOptions = {}): Dashbo
 
   return {
     app,
-    websocket,
+    websocket: { ...websocket, perMessageDeflate: LIVE_COMPRESSION },
     hub: {
       close: () => {
         for (const stop of unsubscribe) stop();
+        statusJson.close();
+        lists.close();
         live.close();
       },
       clientCount: () => live.clientCount(),
+      backgroundCount: () => live.backgroundCount(),
     },
     dashboard,
   };

@@ -99,7 +99,7 @@ describe("Redis schema with the real server", () => {
     }, 20_000, 200);
     // Nothing lost from SQLite: the closes made during the outage are recorded.
     const trades = (await server.get("/api/trader/logs?kind=trade&limit=20")).body.entries;
-    expect(trades.filter((e: any) => e.message.startsWith("closed")).length).toBe(2);
+    expect(trades.filter((e: any) => e.data?.event === "close").length).toBe(2);
   }, 40_000);
 
   test("two servers on the same account: exactly one trades, the other is on standby", async () => {

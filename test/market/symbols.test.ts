@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_SYMBOLS, validateSymbols } from "../../src/market/symbols.ts";
+import { DEFAULT_SYMBOLS, MAX_SYMBOLS, validateSymbols } from "../../src/market/symbols.ts";
+import { parseSettings } from "../../src/settings.ts";
 
 describe("default symbols", () => {
   test("29 distinct XXXUSDT pairs, none of CoinEx's per-1000 contracts", () => {
@@ -19,5 +20,15 @@ describe("default symbols", () => {
     expect(() => validateSymbols(["BTCUSDT", "btcusdt"], "--symbols")).toThrow(/--symbols\[1\]: "btcusdt" is not an upper-case USDT pair/);
     expect(() => validateSymbols(["BTCUSDT", "BTCUSDT"])).toThrow(/symbols\[1\]: BTCUSDT is listed twice/);
     expect(() => validateSymbols(["BTCUSD"])).toThrow(/not an upper-case USDT pair/);
+  });
+
+  test("up to 300 symbols are accepted; more is refused with the limit named", () => {
+    const made = (n: number) => Array.from({ length: n }, (_, i) => `Z${String(i).padStart(3, "0")}USDT`);
+    expect(MAX_SYMBOLS).toBe(300);
+    expect(validateSymbols(made(300))).toHaveLength(300);
+    expect(() => validateSymbols(made(301), "--symbols")).toThrow("--symbols: 301 symbols is more than one process watches (at most 300)");
+    // The server's flag says so before anything starts.
+    expect(parseSettings(["--symbols", made(300).join(",")], {}).symbols).toHaveLength(300);
+    expect(() => parseSettings(["--symbols", made(301).join(",")], {})).toThrow("--symbols: at most 300 symbols in one process");
   });
 });

@@ -2,9 +2,18 @@
  * Fake WebDeps for dashboard tests: a REAL TraderController over in-memory
  * ports (config, state, lockfile, a scripted exchange, a memory journal that
  * is also the RecordView) and a fake market of 29 coins whose TA results
- * cover every indicator state. Nothing here touches the network or disk.
+ * cover every indicator state. Nothing here touches the network or disk,
+ * except with `backtests: true`: then a REAL BacktestRuns (its SQLite file in
+ * a temp dir) over the data set "fixtures" (test/fixtures/backtest, a run in
+ * well under a second); `world.disposeBacktests()` waits for a run still
+ * going, closes it and removes the dir.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BacktestRuns } from "../../src/app/backtest-runs.ts";
 import { DEFAULT_TRADER_CONFIG, TraderConfigPatchSchema, TraderConfigSchema, describeIssues, type TraderConfig, type TraderConfigPatch } from "../../src/config/schema.ts";
+import type { Candle, Timeframe } from "../../src/market/candle.ts";
 import type { MarketSourceStatus } from "../../src/market/source.ts";
 import { DEFAULT_SYMBOLS } from "../../src/market/symbols.ts";
 import type { CoinSnapshot } from "../../src/scanner/analyzer.ts";
@@ -61,6 +70,7 @@ export function fakeCoin(symbol: string, i: number, overrides: Partial<CoinSnaps
     symbol,
     price,
     change_24h_pct: i % 2 === 0 ? 1.5 : -0.75,
+    volume_24h_usdt: 1_000_000 * (i + 1),
     updated_at: 1_700_000_000_000,
     closes: Array.from({ length: 48 }, (_, k) => price * (1 + Math.sin(k / 5) / 100)),
     ta: fakeTa(symbol, { ribbon: RIBBONS[i % 3], squeeze: SQUEEZES[i % 3], divergence: DIVERGENCES[i % 3], direction: "bullish" }),
@@ -110,6 +120,16 @@ export class FakeMarket implements MarketView {
   setStatus(patch: Partial<MarketSourceStatus>): void {
     this.marketStatus = { ...this.marketStatus, ...patch };
     for (const listener of this.listeners) listener([]);
+  }
+  /** Candles per "SYMBOL timeframe", oldest first (the coin page's chart); none unless a test sets some. */
+  readonly candleSeries = new Map<string, Candle[]>();
+  recentCandles(symbol: string, timeframe: Timeframe, limit: number): Candle[] {
+    return (this.candleSeries.get(`${symbol} ${timeframe}`) ?? []).slice(-limit);
+  }
+  /** Sets a coin's candles of one timeframe and tells listeners, as a candle event does. */
+  setCandles(symbol: string, timeframe: Timeframe, candles: Candle[]): void {
+    this.candleSeries.set(`${symbol} ${timeframe}`, candles);
+    for (const listener of this.listeners) listener([symbol]);
   }
 }
 
@@ -189,9 +209,16 @@ export interface FakeWorld {
   config: MemoryConfig;
   exchange: ScriptedExchange & { startingBalance: number };
   lock: { value: LockInfo | null };
+  /** Present with makeWorld({ backtests: true }). */
+  backtests: BacktestRuns | null;
+  /** Waits for a backtest still running, closes the service and removes its temp dir (no-op without backtests). */
+  disposeBacktests(): Promise<void>;
 }
 
-export function makeWorld(options: { token?: string | null; host?: string; config?: MemoryConfig; readOnly?: string } = {}): FakeWorld {
+/** The backtest data set tests run on: 3 coins × 1,600 5m candles (test/fixtures/backtest). */
+export const BACKTEST_FIXTURES = join(import.meta.dir, "../fixtures/backtest");
+
+export function makeWorld(options: { token?: string | null; host?: string; config?: MemoryConfig; readOnly?: string; backtests?: boolean } = {}): FakeWorld {
   const market = new FakeMarket();
   const record = new MemoryRecord();
   /** A subclass may keep the config somewhere real (the fuzz test: a real trader_config.json). */
@@ -231,7 +258,21 @@ export function makeWorld(options: { token?: string | null; host?: string; confi
     version: "test",
     ...(options.readOnly ? { readOnly: options.readOnly } : {}),
   };
-  return { deps, controller, market, record, config, exchange, lock };
+  let backtests: BacktestRuns | null = null;
+  let backtestDir: string | null = null;
+  if (options.backtests) {
+    backtestDir = mkdtempSync(join(tmpdir(), "web-backtests-"));
+    backtests = new BacktestRuns({ dataDir: backtestDir, dataSets: [{ name: "fixtures", dir: BACKTEST_FIXTURES }], currentConfig: () => config.current() });
+    deps.backtests = backtests;
+  }
+  const disposeBacktests = async () => {
+    if (!backtests || !backtestDir) return;
+    await backtests.settled().catch(() => undefined);
+    backtests.close();
+    rmSync(backtestDir, { recursive: true, force: true });
+    backtests = null;
+  };
+  return { deps, controller, market, record, config, exchange, lock, get backtests() { return backtests; }, disposeBacktests };
 }
 
 /** Gives two coins a long score above the default threshold (45) so a dry-run cycle opens them. */

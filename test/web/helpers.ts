@@ -50,3 +50,15 @@ export function elementById(html: string, id: string): string {
 export function stripVersions(html: string): string {
   return html.replace(/ data-v="[0-9a-f]+\.\d+(\.\d+)?"/g, "");
 }
+
+/** A WebSocket client that keeps every message it receives; `opened` settles when it connects (or fails to). Close `ws` after the test. */
+export function recordingSocket(url: string, headers: Record<string, string> = {}): { ws: WebSocket; messages: string[]; opened: Promise<void> } {
+  const messages: string[] = [];
+  const ws = new WebSocket(url, { headers } as unknown as string[]);
+  ws.addEventListener("message", (e) => messages.push(String(e.data)));
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.addEventListener("open", () => resolve());
+    ws.addEventListener("error", () => reject(new Error(`could not connect to ${url}`)));
+  });
+  return { ws, messages, opened };
+}

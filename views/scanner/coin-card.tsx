@@ -1,14 +1,21 @@
 /**
- * One scanner card (`#coin-BTCUSDT`, `[data-symbol]`): price, 24h change, the
- * long/short scores as "base + TA bonus = total", the three TA indicators with
- * their tooltips, and a sparkline of recent 5m closes. The same string is the
- * page's card and the WebSocket push that replaces it.
+ * One scanner card (`#coin-BTCUSDT`, `[data-symbol]`): price, 24h change, 24h
+ * traded value, the long/short scores as "base + TA bonus = total", the three TA indicators with
+ * their tooltips, and a sparkline of recent 5m closes. Its title links to the
+ * coin's page (/coin/SYMBOL). The same string is the
+ * page's card and the WebSocket push that replaces it. Its root names the
+ * states the scanner filters on (data-squeeze, data-divergence, data-above).
+ * What moves with every tick is marked `data-part` (price, change, volume,
+ * scores, each indicator's values, the sparkline): a tick pushes only the
+ * parts whose HTML changed, the card whole only when the rest did
+ * (src/web/render/fragment-parts.ts).
  */
 import type { TraderConfig } from "../../src/config/schema.ts";
 import type { CoinSnapshot } from "../../src/scanner/analyzer.ts";
 import { compositeScore, type CompositeSide } from "../../src/scanner/composite.ts";
 import type { TaResult } from "../../src/ta/result.ts";
-import { formatPrice, formatSignedPct, signClass } from "../format.ts";
+import { holds } from "../../src/web/render/scanner-query.ts";
+import { formatCompactUsd, formatPrice, formatSignedPct, signClass } from "../format.ts";
 import { Sparkline } from "../svg.tsx";
 import { TOOLTIP_EMA_RIBBON, TOOLTIP_STOCH_RSI_DIVERGENCE, TOOLTIP_TTM_SQUEEZE } from "./tooltips.ts";
 
@@ -28,9 +35,9 @@ export function CoinCard(props: { symbol: string; coin: CoinSnapshot | null; con
   ];
   if (!coin) {
     return (
-      <article class="coin warming" id={coinCardId(symbol)} data-symbol={symbol} hx-swap-oob="true">
+      <article class="coin warming" id={coinCardId(symbol)} data-symbol={symbol} data-squeeze="none" data-divergence="none" hx-swap-oob="true">
         <header class="coin-head">
-          <h2>{baseAsset(symbol)}<small>/USDT</small></h2>
+          <CoinTitle symbol={symbol} />
           {tags}
         </header>
         <p class="muted">Warming up: waiting for candles…</p>
@@ -38,20 +45,30 @@ export function CoinCard(props: { symbol: string; coin: CoinSnapshot | null; con
     );
   }
   const composite = compositeScore(coin.score, coin.ta, config.use_ta_signals);
+  // The states the scanner filters on, so a card that left a filter is marked until its list is re-sorted (app.css).
   return (
-    <article class="coin" id={coinCardId(symbol)} data-symbol={symbol} hx-swap-oob="true">
+    <article
+      class="coin"
+      id={coinCardId(symbol)}
+      data-symbol={symbol}
+      data-squeeze={coin.ta.ttm_squeeze.squeeze}
+      data-divergence={coin.ta.stoch_rsi_divergence.divergence}
+      data-above={holds("above-threshold", coin, config) ? "true" : undefined}
+      hx-swap-oob="true"
+    >
       <header class="coin-head">
-        <h2>{baseAsset(symbol)}<small>/USDT</small></h2>
+        <CoinTitle symbol={symbol} />
         {tags}
-        <span class="price" data-field="price">{formatPrice(coin.price)}</span>
-        <span class={`change ${signClass(coin.change_24h_pct)}`} data-field="change" title="24h change">{formatSignedPct(coin.change_24h_pct)}</span>
+        <span class="price" id={`price-${symbol}`} data-part data-field="price">{formatPrice(coin.price)}</span>
+        <span class={`change ${signClass(coin.change_24h_pct)}`} id={`change-${symbol}`} data-part data-field="change" title="24h change">{formatSignedPct(coin.change_24h_pct)}</span>
+        <span class="volume muted" id={`volume-${symbol}`} data-part data-field="volume" title="Traded in the last 24h, in USDT (volume × price of each 5m candle)">vol {formatCompactUsd(coin.volume_24h_usdt)}</span>
       </header>
       {coin.unscored ? (
-        <div class="scores unscored" data-unscored="true" title="The scoring module gave no score for the latest closed candle: this coin is not traded until it does">
+        <div class="scores unscored" id={`scores-${symbol}`} data-part data-unscored="true" title="The scoring module gave no score for the latest closed candle: this coin is not traded until it does">
           no score: {coin.unscored}
         </div>
       ) : (
-        <div class="scores">
+        <div class="scores" id={`scores-${symbol}`} data-part>
           <ScoreLine side="long" label="L" value={composite.long} threshold={config.long_threshold} components={componentsText(coin, "long")} />
           <ScoreLine side="short" label="S" value={composite.short} threshold={config.short_threshold} components={componentsText(coin, "short")} />
         </div>
@@ -59,8 +76,17 @@ export function CoinCard(props: { symbol: string; coin: CoinSnapshot | null; con
       <Ribbon ta={coin.ta} symbol={symbol} />
       <Squeeze ta={coin.ta} symbol={symbol} />
       <Divergence ta={coin.ta} symbol={symbol} />
-      <Sparkline closes={coin.closes} label={`${symbol} last ${coin.closes.length} 5m closes`} />
+      <Sparkline id={`spark-${symbol}`} closes={coin.closes} label={`${symbol} last ${coin.closes.length} 5m closes`} />
     </article>
+  );
+}
+
+/** The coin's name, a link to its page (chart, score breakdown, the bot's trades on it). */
+function CoinTitle(props: { symbol: string }) {
+  return (
+    <h2>
+      <a class="coin-link" href={`/coin/${props.symbol}`} title={`${props.symbol}: chart, score breakdown and this bot's trades`}>{baseAsset(props.symbol)}<small>/USDT</small></a>
+    </h2>
   );
 }
 
@@ -88,11 +114,12 @@ const RIBBON_WORD = { bullish: "bull", bearish: "bear", mixed: "mixed" } as cons
 
 function Ribbon(props: { ta: TaResult; symbol: string }) {
   const r = props.ta.ema_ribbon;
-  const width = Math.max(2, Math.min(100, r.spread_5m));
+  // To the 0.1 % the text shows: a bar that moves invisibly is not worth a push.
+  const width = Math.round(Math.max(2, Math.min(100, r.spread_5m)) * 10) / 10;
   return (
     <div id={`ema-${props.symbol}`} class={`ind ribbon ${r.state_5m}`} data-indicator="ema_ribbon" title={TOOLTIP_EMA_RIBBON} data-tip={TOOLTIP_EMA_RIBBON} tabindex={0}>
       <span class="ind-label">EMA</span>
-      <span class="ind-body">
+      <span class="ind-body" id={`ema-${props.symbol}-now`} data-part>
       <svg class="bar" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true">
         <rect class="track" x="0" y="0" width="100" height="8" />
         <rect class="fill" x="0" y="0" width={String(width)} height="8" />
@@ -112,7 +139,7 @@ function Squeeze(props: { ta: TaResult; symbol: string }) {
   return (
     <div id={`ttm-${props.symbol}`} class={`ind squeeze sq-${s.squeeze}`} data-indicator="ttm_squeeze" title={TOOLTIP_TTM_SQUEEZE} data-tip={TOOLTIP_TTM_SQUEEZE} tabindex={0}>
       <span class="ind-label">TTM</span>
-      <span class="ind-body">
+      <span class="ind-body" id={`ttm-${props.symbol}-now`} data-part>
       <span class={`dot ${s.squeeze}`} aria-hidden="true" />
       <span class="ind-value">{word}</span>
       <span class={`ind-sub ${s.direction}`}>{ARROW[s.direction]} {s.direction}{s.momentum !== null ? ` ${formatMomentum(s.momentum)}` : ""} · {s.timeframe}</span>
@@ -132,7 +159,7 @@ function Divergence(props: { ta: TaResult; symbol: string }) {
   return (
     <div id={`srsi-${props.symbol}`} class={`ind divergence div-${d.divergence}`} data-indicator="stoch_rsi_divergence" title={TOOLTIP_STOCH_RSI_DIVERGENCE} data-tip={TOOLTIP_STOCH_RSI_DIVERGENCE} tabindex={0}>
       <span class="ind-label">SRSI</span>
-      <span class="ind-body">
+      <span class="ind-body" id={`srsi-${props.symbol}-now`} data-part>
       {d.divergence === "none"
         ? <span class="ind-value muted">no divergence</span>
         : <span class={`badge ${d.divergence}`} data-alert="divergence">⚠ {d.divergence} div {d.strength.toFixed(0)}{d.candles_ago !== null ? ` · ${d.candles_ago} bars ago` : ""}</span>}

@@ -15,14 +15,17 @@ import { buildJsonPayload } from "../live/json-payload.ts";
 import { MarketBanner } from "../../../views/banner.tsx";
 import { ScannerPage, TraderPage, type PageShell, type TraderFragments } from "../../../views/pages.tsx";
 import { CoinCard, coinCardId } from "../../../views/scanner/coin-card.tsx";
+import { Pager } from "../../../views/scanner/pager.tsx";
 import { Account } from "../../../views/trader/account.tsx";
 import { LOG_TABS, LogPanel, logPanelId } from "../../../views/trader/activity-log.tsx";
 import { CoinLists } from "../../../views/trader/coin-lists.tsx";
 import { ConfigForm } from "../../../views/trader/config-form.tsx";
 import { History } from "../../../views/trader/history.tsx";
+import { NotifyChannels, NotifySettings } from "../../../views/trader/notifications.tsx";
 import { Positions } from "../../../views/trader/positions.tsx";
 import { TraderState } from "../../../views/trader/trader-state.tsx";
-import { FragmentCache } from "./fragment-cache.ts";
+import { FragmentCache, type Fragment } from "./fragment-cache.ts";
+import { PAGE_PARAM, scannerPaging, unpagedGroup } from "./scanner-pages.ts";
 import { toHtml } from "./to-html.ts";
 
 export const LOG_LIMIT = 50;
@@ -38,20 +41,24 @@ export const TRADER_FRAGMENT_IDS = {
   history: "history",
   config: "config-panel",
   coinLists: "coin-lists",
+  notifyChannels: "notify-channels",
+  notifySettings: "notify-settings",
 } as const;
 
 /** One-off renderings that replace a cached fragment on one answer (a form showing a refusal). */
 export interface PageOverrides {
   state?: string;
   config?: string;
+  notifySettings?: string;
 }
 
 export class Dashboard {
   readonly cache = new FragmentCache();
   readonly symbols: string[];
-  private readonly scannerIdList: string[];
   private readonly traderIdList: string[];
-  private scannerPageCache = { version: -1, html: "" };
+  /** The plain list's pages (ids per page number), and each page's HTML with the newest version it holds. */
+  private readonly scannerIdLists = new Map<number, string[]>();
+  private readonly scannerPageCaches = new Map<number, { version: number; html: string }>();
   private traderPageCache = { version: -1, html: "" };
 
   constructor(
@@ -102,6 +109,9 @@ export class Dashboard {
     c.define({ id: ids.history, topics: ["account", "logs"], render: () => toHtml(<History trades={deps.record.closedTrades(HISTORY_LIMIT)} />) });
     c.define({ id: ids.config, topics: ["config"], render: () => toHtml(<ConfigForm config={this.status().config} />) });
     c.define({ id: ids.coinLists, topics: ["config"], render: () => toHtml(<CoinLists symbols={this.symbols} config={this.status().config} />) });
+    // "notify": a channel's state changed (src/notify/); apart from the form, so a message sent never resets a choice being made.
+    c.define({ id: ids.notifyChannels, topics: ["notify"], render: () => toHtml(<NotifyChannels status={deps.notifications?.status() ?? null} />) });
+    c.define({ id: ids.notifySettings, topics: ["config"], render: () => toHtml(<NotifySettings settings={this.status().config.notifications} />) });
     for (const tab of LOG_TABS) {
       c.define({
         id: logPanelId(tab.kind),
@@ -112,8 +122,7 @@ export class Dashboard {
     }
     c.define({ id: "json", topics: ["market", "coins", "account", "status", "logs", "config"], render: () => JSON.stringify(buildJsonPayload(deps)), plain: true });
 
-    this.scannerIdList = [ids.banner, ...this.symbols.map(coinCardId)];
-    this.traderIdList = [ids.banner, ids.state, ids.account, ids.positions, ids.history, ids.config, ids.coinLists, ...LOG_TABS.map((t) => logPanelId(t.kind))];
+    this.traderIdList = [ids.banner, ids.state, ids.account, ids.positions, ids.history, ids.config, ids.coinLists, ids.notifyChannels, ids.notifySettings, ...LOG_TABS.map((t) => logPanelId(t.kind))];
   }
 
   /**
@@ -135,8 +144,19 @@ export class Dashboard {
     this.statusMemo = null;
   }
 
-  scannerIds(): readonly string[] {
-    return this.scannerIdList;
+  /** The fragments of page `page` of the plain scanner list: the banner and that page's cards. */
+  scannerIds(page = 1): readonly string[] {
+    const paging = scannerPaging(this.symbols, page);
+    let ids = this.scannerIdLists.get(paging.page);
+    if (!ids) this.scannerIdLists.set(paging.page, (ids = [TRADER_FRAGMENT_IDS.banner, ...paging.symbols.map(coinCardId)]));
+    return ids;
+  }
+
+  /** The ids of a live group "scanner?p=N" (page N of the plain list), or null for a name that is not one. */
+  scannerPageGroupIds(name: string): (() => readonly string[]) | null {
+    const { group, page } = unpagedGroup(name);
+    if (group !== "scanner" || page < 2 || page > scannerPaging(this.symbols, page).pages) return null;
+    return () => this.scannerIds(page);
   }
 
   traderIds(): readonly string[] {
@@ -148,15 +168,20 @@ export class Dashboard {
     return `${this.cache.boot}.${this.cache.version()}`;
   }
 
-  scannerPage(): string {
-    const fragments = this.cache.getAll(this.scannerIdList);
-    const version = this.cache.version();
-    if (this.scannerPageCache.version === version) return this.scannerPageCache.html;
+  /** Page `page` of the plain list (the last page for a number past the end), rebuilt only when one of its fragments changed. */
+  scannerPage(page = 1): string {
+    const paging = scannerPaging(this.symbols, page);
+    const fragments = this.cache.getAll(this.scannerIds(paging.page));
+    const version = newest(fragments);
+    const cached = this.scannerPageCaches.get(paging.page);
+    if (cached?.version === version) return cached.html;
     const [banner, ...cards] = fragments.map((f) => f.html);
+    const wsUrl = `/ws?page=scanner${paging.page > 1 ? `&${PAGE_PARAM}=${paging.page}` : ""}&since=${this.since()}`;
+    const pager = toHtml(<Pager paging={paging} query="" />);
     const html = "<!doctype html>" + toHtml(
-      <ScannerPage shell={this.shell} wsUrl={`/ws?page=scanner&since=${this.since()}`} banner={banner ?? ""} cards={cards} count={cards.length} scoring={this.deps.market.scorerLabel?.() ?? "built-in base score"} />,
+      <ScannerPage shell={this.shell} wsUrl={wsUrl} banner={banner ?? ""} cards={cards} count={this.symbols.length} scoring={this.deps.market.scorerLabel?.() ?? "built-in base score"} pager={pager} />,
     );
-    this.scannerPageCache = { version, html };
+    this.scannerPageCaches.set(paging.page, { version, html });
     return html;
   }
 
@@ -164,8 +189,7 @@ export class Dashboard {
   traderPage(overrides: PageOverrides = {}, flash?: string): string {
     const ids = TRADER_FRAGMENT_IDS;
     const get = (id: string) => this.cache.get(id).html;
-    this.cache.getAll(this.traderIdList);
-    const version = this.cache.version();
+    const version = newest(this.cache.getAll(this.traderIdList));
     const oneOff = flash !== undefined || Object.keys(overrides).length > 0;
     if (!oneOff && this.traderPageCache.version === version) return this.traderPageCache.html;
     const fragments: TraderFragments = {
@@ -176,6 +200,8 @@ export class Dashboard {
       history: get(ids.history),
       config: overrides.config ? this.pinVersion(ids.config, overrides.config) : get(ids.config),
       coinLists: get(ids.coinLists),
+      notifyChannels: get(ids.notifyChannels),
+      notifySettings: overrides.notifySettings ? this.pinVersion(ids.notifySettings, overrides.notifySettings) : get(ids.notifySettings),
       logs: LOG_TABS.map((t) => get(logPanelId(t.kind))),
     };
     const html = "<!doctype html>" + toHtml(<TraderPage shell={this.shell} wsUrl={`/ws?page=trader&since=${this.since()}`} fragments={fragments} flash={flash} />);
@@ -188,12 +214,23 @@ export class Dashboard {
     return this.cache.pin(id, html);
   }
 
-  /** Trader fragments that changed after `version` (the answer to a page form: the new state, as out-of-band swaps). */
+  /** What changed in the trader fragments after `version`: whole fragments or their parts (the answer to a page form, as out-of-band swaps). */
   traderChangesSince(version: number): string[] {
-    return this.cache.getAll(this.traderIdList).filter((f) => f.version > version).map((f) => f.html);
+    return this.cache.changes(this.traderIdList, version, { oob: true });
   }
 
   logKinds(): LogKind[] {
     return LOG_TABS.map((t) => t.kind);
   }
+}
+
+/**
+ * The newest version among a page's fragments: versions come from one counter,
+ * so it changes exactly when one of them does (a coin card's tick does not
+ * rebuild the trader page).
+ */
+function newest(fragments: readonly Fragment[]): number {
+  let version = 0;
+  for (const fragment of fragments) if (fragment.version > version) version = fragment.version;
+  return version;
 }
