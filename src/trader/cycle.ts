@@ -109,25 +109,12 @@ export async function runCycle(ports: CyclePorts, memory: CycleMemory): Promise<
 
     // 5. TP / SL: the cycle's own check, then the exchange-side stops.
     let closedAny = false;
-    for (const position of positions) {
-      const reading = readTakeProfitStopLoss(position.unrealized_pnl, position.margin, config.tp_pct, config.sl_pct);
-      if (!reading.exit) continue;
-      const reason = reading.exit === "tp" ? `take profit ${reading.pnl_pct.toFixed(2)} % ≥ ${config.tp_pct} %` : `stop loss ${reading.pnl_pct.toFixed(2)} % ≤ −${config.sl_pct} %`;
-      const outcome = await closeWithRetries(exchange, position, reason, ports);
-      closedAny = true;
-      if (outcome.ok) {
-        summary.actions.push(`closed ${position.symbol} (${reason})`);
-        if (!outcome.gone) ports.emit({ type: reading.exit === "tp" ? "tp_hit" : "sl_hit", at: ports.now(), symbol: position.symbol, message: reason, data: { pnl: outcome.pnl } });
-      } else {
-        summary.errors.push(`close ${position.symbol}: ${outcome.error}`);
-        ports.mustClose(exchange, position, reason, outcome.error ?? "unknown error");
-      }
-    }
+    for (const position of positions) closedAny = (await exitIfPastTakeProfitOrStop(position, config, exchange, ports, summary)) || closedAny;
     if (closedAny) {
       positions = await read("positions", () => exchange.getPositions());
       await read("position history", () => ports.reconcile(exchange, positions));
     }
-    for (const position of positions) await keepStops(position, config, marketOf, prepare, ports, summary, exchange);
+    for (const position of positions) await keepStops(position, config, marketOf, { order: prepare, read }, ports, summary, exchange);
 
     // 6–7. Signals and new orders — unless opening is blocked (protect-only: what is open stays managed above).
     const blocked = ports.openingBlocked?.() ?? null;
@@ -176,7 +163,7 @@ export async function runCycle(ports: CyclePorts, memory: CycleMemory): Promise<
         open += 1;
         ports.journal.log("signal", `Signal ${label}: acted`, { ...signalData, acted: true, skip_reason: null, client_id: clientId });
         summary.actions.push(`opened ${signal.side} ${signal.symbol}`);
-        await keepStops(opened.position, config, marketOf, prepare, ports, summary, exchange);
+        await keepStops(opened.position, config, marketOf, { order: prepare, read }, ports, summary, exchange);
       } catch (error) {
         if (error instanceof CircuitOpen) throw error;
         // Contained to this coin: the other signals still get their turn.
@@ -277,7 +264,7 @@ export async function syncStops(ports: CyclePorts, memory: CycleMemory): Promise
   const { config, exchange, summary, guards: { read, prepare, marketOf } } = step;
   try {
     const positions = await read("positions", () => exchange.getPositions());
-    for (const position of positions) await keepStops(position, config, marketOf, prepare, ports, summary, exchange);
+    for (const position of positions) await keepStops(position, config, marketOf, { order: prepare, read }, ports, summary, exchange);
   } catch (error) {
     summary.skipped = error instanceof Error ? error.message : String(error);
   }
@@ -361,11 +348,44 @@ async function openPosition(
 }
 
 /**
+ * The cycle's own TP/SL check for one position: past its take-profit or stop
+ * (P&L in % of margin), it is closed now, retried, and handed to the closing
+ * duty if it still will not close. True when it tried to close.
+ */
+async function exitIfPastTakeProfitOrStop(position: Position, config: TraderConfig, exchange: Exchange, ports: CyclePorts, summary: CycleSummary): Promise<boolean> {
+  const reading = readTakeProfitStopLoss(position.unrealized_pnl, position.margin, config.tp_pct, config.sl_pct);
+  if (!reading.exit) return false;
+  const reason = reading.exit === "tp" ? `take profit ${reading.pnl_pct.toFixed(2)} % ≥ ${config.tp_pct} %` : `stop loss ${reading.pnl_pct.toFixed(2)} % ≤ −${config.sl_pct} %`;
+  const outcome = await closeWithRetries(exchange, position, reason, ports);
+  if (outcome.ok) {
+    summary.actions.push(`closed ${position.symbol} (${reason})`);
+    if (!outcome.gone) ports.emit({ type: reading.exit === "tp" ? "tp_hit" : "sl_hit", at: ports.now(), symbol: position.symbol, message: reason, data: { pnl: outcome.pnl } });
+  } else {
+    summary.errors.push(`close ${position.symbol}: ${outcome.error}`);
+    ports.mustClose(exchange, position, reason, outcome.error ?? "unknown error");
+  }
+  return true;
+}
+
+/**
  * Puts (or moves, or removes) a position's exchange-side stops where the config
  * says: right after an open, and every cycle after (so they follow a config
- * change). A failure leaves the cycle's own TP/SL check as the only line.
+ * change). A failure leaves the cycle's own TP/SL check as the only line, so
+ * that check runs at once on a fresh reading of the position: the usual
+ * refusal is a stop the price has already passed ("it would trigger at
+ * once"), and waiting for the next cycle would leave that position without
+ * any stop for a whole scan interval.
  */
-async function keepStops(position: Position, config: TraderConfig, marketOf: (symbol: string) => Promise<MarketInfo>, order: Guard, ports: CyclePorts, summary: CycleSummary, exchange: Exchange): Promise<void> {
+async function keepStops(
+  position: Position,
+  config: TraderConfig,
+  marketOf: (symbol: string) => Promise<MarketInfo>,
+  guards: { order: Guard; read: Guard },
+  ports: CyclePorts,
+  summary: CycleSummary,
+  exchange: Exchange,
+): Promise<void> {
+  const { order, read } = guards;
   try {
     const market = await marketOf(position.symbol);
     const wanted = desiredStops(position, config.tp_pct, config.sl_pct, market.price_precision);
@@ -376,7 +396,14 @@ async function keepStops(position: Position, config: TraderConfig, marketOf: (sy
     ports.journal.log("trade", `Exchange stops for ${position.side} ${position.symbol}: stop-loss ${text(held.stop_loss_price)}, take-profit ${text(held.take_profit_price)} (mark price)`, { symbol: position.symbol, ...held });
   } catch (error) {
     if (error instanceof CircuitOpen) throw error;
-    ports.journal.log("error", `Exchange stops for ${position.symbol} not set: ${error instanceof Error ? error.message : String(error)}; the cycle's own TP/SL check still applies`, { symbol: position.symbol });
+    ports.journal.log("error", `Exchange stops for ${position.symbol} not set: ${error instanceof Error ? error.message : String(error)}; the cycle's own TP/SL check applies, now and every cycle`, { symbol: position.symbol });
+    try {
+      const fresh = (await read("positions", () => exchange.getPositions())).find((p) => p.symbol === position.symbol);
+      if (fresh) await exitIfPastTakeProfitOrStop(fresh, config, exchange, ports, summary);
+    } catch (readError) {
+      // A failed read was logged by its guard; the next cycle checks again.
+      if (readError instanceof CircuitOpen) throw readError;
+    }
   }
 }
 

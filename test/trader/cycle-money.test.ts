@@ -51,6 +51,41 @@ describe("stops on the exchange", () => {
     expect(exchange.stops).toEqual([{ symbol: "BTCUSDT", stops: { stop_loss_price: 98, take_profit_price: null } }]);
   });
 
+  /** An exchange that refuses stops the price has already passed, as CoinEx and the paper exchange do. */
+  class PassedStopExchange extends ScriptedExchange {
+    /** What the mark does between the open and the stops: the position's P&L after it, in % of its margin. */
+    pnlPctWhenStopsAsked = 0;
+    override setPositionStops(symbol: string, stops: Parameters<ScriptedExchange["setPositionStops"]>[1]) {
+      const position = this.positions.find((p) => p.symbol === symbol);
+      if (position) position.unrealized_pnl = (position.margin * this.pnlPctWhenStopsAsked) / 100;
+      this.calls.push("setPositionStops");
+      return Promise.reject(new Error(`stop-loss ${stops.stop_loss_price} for the long ${symbol} position must be below the mark price: it would trigger at once`));
+    }
+  }
+
+  test("stops refused because the price already passed the stop: the position is closed in the same cycle, not left without a stop", async () => {
+    const exchange = new PassedStopExchange();
+    exchange.market = { ...exchange.market, leverage_levels: [1, 5], max_leverage: 5 };
+    exchange.pnlPctWhenStopsAsked = -6; // past sl_pct 5
+    const h = makePorts(exchange, { mode: "dry-run", max_positions: 1, max_leverage: 5, sl_pct: 5, tp_pct: 10 }, [coin("BTCUSDT", 90, 0)]);
+    const summary = await runCycle(h.ports, freshCycleMemory());
+    expect(summary.actions).toEqual(["opened long BTCUSDT", "closed BTCUSDT (stop loss -6.00 % ≤ −5 %)"]);
+    expect(exchange.positions).toEqual([]);
+    expect(exchange.calls.indexOf("closePosition")).toBeGreaterThan(exchange.calls.indexOf("setPositionStops"));
+    expect(h.journal.of("error").join("\n")).toContain("Exchange stops for BTCUSDT not set");
+  });
+
+  test("stops refused while the position is still inside its stops: it stays open (the cycle's own check guards it)", async () => {
+    const exchange = new PassedStopExchange();
+    exchange.market = { ...exchange.market, leverage_levels: [1, 5], max_leverage: 5 };
+    exchange.pnlPctWhenStopsAsked = -2; // inside sl_pct 5
+    const h = makePorts(exchange, { mode: "dry-run", max_positions: 1, max_leverage: 5, sl_pct: 5, tp_pct: 10 }, [coin("BTCUSDT", 90, 0)]);
+    const summary = await runCycle(h.ports, freshCycleMemory());
+    expect(summary.actions).toEqual(["opened long BTCUSDT"]);
+    expect(exchange.positions.map((p) => p.symbol)).toEqual(["BTCUSDT"]);
+    expect(exchange.calls).not.toContain("closePosition");
+  });
+
   test("a short's stop sits above the entry, its take-profit below; both rounded so the loss is never larger nor the profit smaller", async () => {
     const exchange = new ScriptedExchange();
     exchange.positions = [position("ETHUSDT", "short", { size: 3, entry_price: 3333.33, margin: 1000, leverage: 10 })];
