@@ -218,6 +218,22 @@ describe("pushes on a real server", () => {
     expect(page.messages.map(stripVersions)).toEqual(['<span class="price" id="price-ETHUSDT" data-field="price">3,333.25</span>']);
   });
 
+  test("a tick that moves a score component's reason but not its points does not re-send the scores", async () => {
+    const { world, dash, base } = await start();
+    const score = (change: string) => ({
+      long: 26, short: 0,
+      components: [{ name: "change_24h", long: 6, short: 0, detail: `24h change ${change}` }, { name: "trend_1h", long: 20, short: 0, detail: "price > EMA21 > EMA55 on 1h" }],
+    });
+    world.market.update("ETHUSDT", { score: score("+1.90%") });
+    const page = await openPage(base, "/");
+    expect(page.html).toContain("change_24h 6, trend_1h 20");
+    expect(page.html).not.toContain("24h change +1.90%"); // the reasons are on the coin page
+    await until(() => dash.hub.clientCount() === 1, "the socket joined");
+    world.market.update("ETHUSDT", { price: 3400.5, score: score("+1.94%") });
+    await until(() => page.messages.length > 0, "the tick's push");
+    expect(page.messages.map(stripVersions)).toEqual(['<span class="price" id="price-ETHUSDT" data-field="price">3,400.50</span>']);
+  });
+
   test("a group's pushes go out as one server.publish, whatever the number of pages", async () => {
     const { world, dash, server, base } = await start();
     const published: string[] = [];

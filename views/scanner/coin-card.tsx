@@ -90,9 +90,14 @@ function CoinTitle(props: { symbol: string }) {
   );
 }
 
-/** The base score's parts for the tooltip: "trend_1h 10 (price > EMA21 > EMA55 on 1h); …". */
+/**
+ * The base score's points for the tooltip: "trend_1h 10, rsi_1h 2, …". Only
+ * the points: their reasons ("24h change +1.94%") move with every tick, and
+ * the scores are a part pushed whenever its text changes, so with them every
+ * tick re-sent about 1 KB per coin. The reasons are on the coin page.
+ */
 function componentsText(coin: CoinSnapshot, side: "long" | "short"): string {
-  return coin.score.components.map((c) => `${c.name} ${c[side]}${c.detail ? ` (${c.detail})` : ""}`).join("; ");
+  return coin.score.components.map((c) => `${c.name} ${c[side]}`).join(", ");
 }
 
 function ScoreLine(props: { side: "long" | "short"; label: string; value: CompositeSide; threshold: number; components: string }) {
@@ -103,7 +108,7 @@ function ScoreLine(props: { side: "long" | "short"; label: string; value: Compos
       class={`score ${props.side}${hit ? " hit" : ""}`}
       data-score={props.side}
       data-total={String(props.value.total)}
-      title={`${props.side} score: base + TA bonus = sum; the trader compares ${props.value.applied ? "the sum" : "the base (TA bonus display-only)"} with its threshold ${props.threshold}${props.components ? `. Base: ${props.components}` : ""}`}
+      title={`${props.side} score: base + TA bonus = sum; the trader compares ${props.value.applied ? "the sum" : "the base (TA bonus display-only)"} with its threshold ${props.threshold}${props.components ? `. Base: ${props.components} (the reasons are on the coin page)` : ""}`}
     >
       <span class="score-label">{props.label}</span> <b>{props.value.text}</b>
     </div>
