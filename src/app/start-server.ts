@@ -69,8 +69,10 @@ export async function startServer(input: Partial<Settings> = {}): Promise<Runnin
   const trader = await startTrader({ ...settings, configPath }, dataDir, market, bus);
   // An all-in-one process publishes its market data only while it is the one TA fetcher,
   // so a ta process or a second all on the same Redis never doubles the stream.
+  // Without Redis nobody else could read it: encoding every coin's TA and scan on every
+  // tick for an in-process bus was a third of the server's work at 300 coins, for no reader.
   const taLease: RoleLease | null =
-    settings.role === "all" ? await publishMarketWhileHeld(bus, market, settings, () => trader.currentConfig().use_ta_signals) : null;
+    settings.role === "all" && bus.kind === "redis" ? await publishMarketWhileHeld(bus, market, settings, () => trader.currentConfig().use_ta_signals) : null;
 
   const backtests = new BacktestRuns({ dataDir, dataSets: dataSetsFrom(settings.backtestData), currentConfig: () => trader.currentConfig(), scorer: await scorerFor(settings) });
   const web = serveDashboard(settings, {
