@@ -38,6 +38,8 @@ export function journalFor(store: TraderStore, onWrite: () => void = () => {}): 
         if (kind === "control") store.log("control", message, record, origin ?? "system");
         else store.log(kind as "trade", message, record, origin ?? null);
       }),
+    // Each line inside is still written through `safely`; a failing commit is reported like a failing line.
+    together: (work) => safely("log lines", () => store.batch(work)),
     // The store writes the "trade" log line (the trader's message, the same text as the event) in the same transaction as the trade.
     tradeOpened: (message, entry) =>
       safely(`trade open ${entry.symbol}`, () => {

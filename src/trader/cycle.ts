@@ -132,46 +132,66 @@ export async function runCycle(ports: CyclePorts, memory: CycleMemory): Promise<
     const slot = scanSlot(started, config.scan_interval_minutes);
     // Signals turned away because max_positions is reached: one line for the cycle, not one per coin.
     const crowdedOut: Signal[] = [];
+    // "Not acted" lines wait here and are written together (one commit) before
+    // anything is ordered and when the loop ends, so the log keeps their order.
+    const waitingLines: [string, Record<string, unknown>][] = [];
+    const writeWaitingLines = () => {
+      if (waitingLines.length === 0) return;
+      const lines = waitingLines.splice(0);
+      const write = () => { for (const [message, data] of lines) ports.journal.log("signal", message, data); };
+      if (ports.journal.together) ports.journal.together(write);
+      else write();
+    };
 
-    for (const signal of signals) {
-      const label = `${signal.side} ${signal.symbol} ${formatScoreWithBonus(signal.score)} (threshold ${signal.threshold})`;
-      const clientId = openOrderClientId(signal.symbol, signal.side, slot);
-      const signalData = { symbol: signal.symbol, direction: signal.side, score: signal.score.total, base: signal.score.base, bonus: signal.score.bonus, threshold: signal.threshold, price: signal.price };
-      const notActed = (why: string) => ports.journal.log("signal", `Signal ${label}: not acted — ${why}`, { ...signalData, acted: false, skip_reason: why });
-      const now = ports.now();
-      // Re-read per signal: an emergency stop may set the lock, and Redis may go away,
-      // while this cycle runs.
-      const lock = await ports.lock.current();
-      if (lock) { notActed(`lockfile set (${lock.reason})`); continue; }
-      const nowBlocked = ports.openingBlocked?.() ?? null;
-      if (nowBlocked) { notActed(`no new positions: ${nowBlocked}`); continue; }
-      if (signal.excluded) { notActed(signal.excluded); continue; }
-      const coin = coins.find((c) => c.symbol === signal.symbol);
-      if (coin?.simulated && exchange.name !== "paper") { notActed("prices are simulated"); continue; }
-      if (held.has(signal.symbol)) { notActed("a position is already open"); continue; }
-      if (open >= config.max_positions) { crowdedOut.push(signal); continue; }
-      if (ports.journal.hasOrderWithClientId(clientId)) { notActed(`decision already executed (client_id ${clientId})`); continue; }
-      const gate = entryGate(signal, coin, config, exchange, ports, rejections, now);
-      if (gate) { notActed(gate); continue; }
+    // The lock as of now for every signal, and read again right before each order: an
+    // emergency stop may set it, or the owner write the lockfile, while this cycle runs.
+    // (Read per signal, the lockfile cost most of a cycle on 300 coins.)
+    let lock = signals.length > 0 ? await ports.lock.current() : null;
+    try {
+      for (const signal of signals) {
+        const label = `${signal.side} ${signal.symbol} ${formatScoreWithBonus(signal.score)} (threshold ${signal.threshold})`;
+        const clientId = openOrderClientId(signal.symbol, signal.side, slot);
+        const signalData = { symbol: signal.symbol, direction: signal.side, score: signal.score.total, base: signal.score.base, bonus: signal.score.bonus, threshold: signal.threshold, price: signal.price };
+        const notActed = (why: string) => void waitingLines.push([`Signal ${label}: not acted — ${why}`, { ...signalData, acted: false, skip_reason: why }]);
+        const now = ports.now();
+        if (lock) { notActed(`lockfile set (${lock.reason})`); continue; }
+        // Per signal: Redis may go away while this cycle runs.
+        const nowBlocked = ports.openingBlocked?.() ?? null;
+        if (nowBlocked) { notActed(`no new positions: ${nowBlocked}`); continue; }
+        if (signal.excluded) { notActed(signal.excluded); continue; }
+        const coin = coins.find((c) => c.symbol === signal.symbol);
+        if (coin?.simulated && exchange.name !== "paper") { notActed("prices are simulated"); continue; }
+        if (held.has(signal.symbol)) { notActed("a position is already open"); continue; }
+        if (open >= config.max_positions) { crowdedOut.push(signal); continue; }
+        if (ports.journal.hasOrderWithClientId(clientId)) { notActed(`decision already executed (client_id ${clientId})`); continue; }
+        const gate = entryGate(signal, coin, config, exchange, ports, rejections, now);
+        if (gate) { notActed(gate); continue; }
+        lock = await ports.lock.current();
+        if (lock) { notActed(`lockfile set (${lock.reason})`); continue; }
 
-      try {
-        const opened = await openPosition(signal, clientId, label, balance, config, exchange, marketOf, { read, order, prepare }, ports);
-        if (typeof opened === "string") { notActed(opened); continue; }
-        rejections.succeeded(signal.symbol);
-        held.add(signal.symbol);
-        if (opened.duplicate) { notActed(`exchange already has order ${clientId}`); continue; }
-        open += 1;
-        ports.journal.log("signal", `Signal ${label}: acted`, { ...signalData, acted: true, skip_reason: null, client_id: clientId });
-        summary.actions.push(`opened ${signal.side} ${signal.symbol}`);
-        await keepStops(opened.position, config, marketOf, { order: prepare, read }, ports, summary, exchange);
-      } catch (error) {
-        if (error instanceof CircuitOpen) throw error;
-        // Contained to this coin: the other signals still get their turn.
-        const message = error instanceof Error ? error.message : String(error);
-        const resting = rejections.rejected(signal.symbol, message, ports.now());
-        notActed(`the exchange refused: ${message}`);
-        if (resting) ports.journal.log("error", `${signal.symbol} refused ${rejections.limit}× in a row: no new orders on it for ${rejections.cooldownMs / 60_000} min (last: ${message})`, { symbol: signal.symbol });
+        writeWaitingLines();
+        try {
+          const opened = await openPosition(signal, clientId, label, balance, config, exchange, marketOf, { read, order, prepare }, ports);
+          if (typeof opened === "string") { notActed(opened); continue; }
+          rejections.succeeded(signal.symbol);
+          held.add(signal.symbol);
+          if (opened.duplicate) { notActed(`exchange already has order ${clientId}`); continue; }
+          open += 1;
+          ports.journal.log("signal", `Signal ${label}: acted`, { ...signalData, acted: true, skip_reason: null, client_id: clientId });
+          summary.actions.push(`opened ${signal.side} ${signal.symbol}`);
+          await keepStops(opened.position, config, marketOf, { order: prepare, read }, ports, summary, exchange);
+        } catch (error) {
+          if (error instanceof CircuitOpen) throw error;
+          // Contained to this coin: the other signals still get their turn.
+          const message = error instanceof Error ? error.message : String(error);
+          const resting = rejections.rejected(signal.symbol, message, ports.now());
+          notActed(`the exchange refused: ${message}`);
+          writeWaitingLines();
+          if (resting) ports.journal.log("error", `${signal.symbol} refused ${rejections.limit}× in a row: no new orders on it for ${rejections.cooldownMs / 60_000} min (last: ${message})`, { symbol: signal.symbol });
+        }
       }
+    } finally {
+      writeWaitingLines();
     }
 
     logCrowdedOut(crowdedOut, config, ports);

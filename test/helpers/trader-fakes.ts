@@ -18,8 +18,21 @@ export class MemoryJournal implements TraderJournal {
   opened: Parameters<TraderJournal["tradeOpened"]>[1][] = [];
   closed: Parameters<TraderJournal["tradeClosed"]>[1][] = [];
   snapshots: Parameters<TraderJournal["equitySnapshot"]>[0][] = [];
+  /** The lines written inside each `together` call, in order. */
+  commits: string[][] = [];
+  private inside: string[] | null = null;
   log(kind: LogKind, message: string, data?: unknown): void {
     this.entries.push({ kind, message, data });
+    this.inside?.push(message);
+  }
+  together(work: () => void): void {
+    this.inside = [];
+    try {
+      work();
+    } finally {
+      this.commits.push(this.inside);
+      this.inside = null;
+    }
   }
   tradeOpened(message: string, entry: Parameters<TraderJournal["tradeOpened"]>[1]): void {
     this.opened.push(entry);

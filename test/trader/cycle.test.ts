@@ -227,3 +227,20 @@ describe("max positions reached: one signal line per cycle (issue 12, item 8)", 
     expect(h.journal.entries.filter((e) => e.kind === "signal")).toHaveLength(1);
   });
 });
+
+describe("a cycle's signal lines are written together", () => {
+  test("the not-acted lines go out in one commit before the next order, in the order they were decided", async () => {
+    // BTC and XRP are blacklisted, ETH is held, SOL (short) and ADA open: the lines before SOL's order are one commit.
+    const exchange = new ScriptedExchange();
+    exchange.positions = [position("ETHUSDT", "long")];
+    const coins = [coin("BTCUSDT", 95, 0), coin("XRPUSDT", 92, 0), coin("ETHUSDT", 90, 0), coin("SOLUSDT", 0, 85), coin("ADAUSDT", 70, 0), coin("DOTUSDT", 60, 0)];
+    const h = makePorts(exchange, { mode: "dry-run", max_positions: 5, coin_blacklist: ["BTCUSDT", "XRPUSDT", "DOTUSDT"] }, coins);
+    await runCycle(h.ports, freshCycleMemory());
+    expect(exchange.orders.map((o) => o.symbol)).toEqual(["SOLUSDT", "ADAUSDT"]);
+    const commits = h.journal.commits.map((lines) => lines.map((line) => /Signal \w+ (\w+)/.exec(line)?.[1]));
+    expect(commits).toEqual([["BTCUSDT", "XRPUSDT", "ETHUSDT"], ["DOTUSDT"]]);
+    // Written before the order they preceded: the log reads in decision order.
+    const order = h.journal.entries.filter((e) => e.kind === "signal" || e.kind === "trade").map((e) => e.message.replace(/^(Signal \w+ \w+|Opened \w+ \w+).*$/, "$1"));
+    expect(order).toEqual(["Signal long BTCUSDT", "Signal long XRPUSDT", "Signal long ETHUSDT", "Opened short SOLUSDT", "Signal short SOLUSDT", "Opened long ADAUSDT", "Signal long ADAUSDT", "Signal long DOTUSDT"]);
+  });
+});
