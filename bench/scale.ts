@@ -8,7 +8,10 @@
  * - `rss_mb`: VmRSS after `cycles` trading cycles (and right after start);
  * - `cycle_p50_ms` / `cycle_p99_ms`: POST /api/trader/control run-cycle round
  *   trips in dry-run with thresholds 0 (every coin scanned, scored and logged;
- *   positions opened and closed: bench/rss.ts's busy config);
+ *   positions opened and closed: bench/rss.ts's busy config, about 20 paper
+ *   fills per cycle, each an fsynced paper-account write and a trade record);
+ * - `scan_only_cycle_p50_ms` / `…_p99_ms`: the same with thresholds 130
+ *   (nothing signals): the part of a cycle that grows with the coins;
  * - `ta_updates_s`: candle updates (5m, 1h, 4h per coin per tick) applied per
  *   second of wall time on the 1 s sim market, and `ta_updates_per_cpu_s`:
  *   the same per second of the server's CPU time (/proc/PID/stat) over the
@@ -88,6 +91,15 @@ async function measurePoint(count: number, cycles: number, seconds: number, base
       await runCycle(server);
       durations.push(performance.now() - c);
     }
+    // The same cycles with nothing to trade (thresholds out of reach): what scanning and
+    // scoring every coin costs, apart from the fills and records the busy cycles make.
+    await setConfig(server, { long_threshold: 130, short_threshold: 130 });
+    const scanOnly: number[] = [];
+    for (let i = 0; i < cycles; i++) {
+      const c = performance.now();
+      await runCycle(server);
+      scanOnly.push(performance.now() - c);
+    }
     await Bun.sleep(500);
     const rssMb = server.rssMb();
     const updates = count * TIMEFRAMES_PER_COIN * tick.wall; // one tick per second, each updating every timeframe of every coin
@@ -102,6 +114,8 @@ async function measurePoint(count: number, cycles: number, seconds: number, base
       cycles,
       cycle_p50_ms: round(percentile(durations, 50)),
       cycle_p99_ms: round(percentile(durations, 99)),
+      scan_only_cycle_p50_ms: round(percentile(scanOnly, 50)),
+      scan_only_cycle_p99_ms: round(percentile(scanOnly, 99)),
       ta_updates_s: Math.round(updates / tick.wall),
       server_cpu_pct: round((100 * tick.cpu) / tick.wall, 1),
       ta_updates_per_cpu_s: tick.cpu > 0 ? Math.round(updates / tick.cpu) : null,
@@ -115,4 +129,13 @@ async function measurePoint(count: number, cycles: number, seconds: number, base
   } finally {
     await server.stop();
   }
+}
+
+async function setConfig(server: ChildServer, patch: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${server.url}/api/trader/config`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(patch),
+  });
+  if (response.status !== 200) throw new Error(`POST /api/trader/config answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
 }
