@@ -127,7 +127,7 @@ export function loadPaperState(path: string): PaperState | null {
 /**
  * Written after every fill, stop change and close, with up to 1,000 remembered
  * orders and closed positions in it: compact JSON, because indenting it cost
- * half of a busy cycle's time (bench scale.symbols).
+ * about twice the time to serialise it (bench scale.symbols profile).
  */
 export function savePaperState(path: string, state: PaperState): void {
   writeFileAtomic(path, JSON.stringify(state) + "\n");
