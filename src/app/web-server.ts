@@ -30,7 +30,7 @@ export function serveDashboard(settings: Settings, deps: WebDeps): ServedDashboa
     hostname: settings.host,
     idleTimeout: IDLE_TIMEOUT_SECONDS,
     // A request without a usable Host (HTTP/1.0) is answered here: no route could parse its URL.
-    fetch: (request, bunServer) => missingHostAnswer(request) ?? web.app.fetch(request, bunServer),
+    fetch: (request, bunServer) => missingHostAnswer(request) ?? web.fetch(request, bunServer),
     websocket: web.websocket,
   });
   return {

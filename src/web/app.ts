@@ -29,7 +29,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { createBunWebSocket } from "hono/bun";
-import type { ServerWebSocket } from "bun";
+import type { Server, ServerWebSocket } from "bun";
 import type { UpgradeWebSocket } from "hono/ws";
 import { logger } from "../log.ts";
 import { backtestApi } from "./api/backtest-api.ts";
@@ -38,6 +38,7 @@ import { traderApi } from "./api/trader-api.ts";
 import { loadAssets } from "./assets.ts";
 import { CONTROL_DEADLINE_MS } from "./control-deadline.ts";
 import type { WebDeps } from "./deps.ts";
+import { HotReads } from "./hot-reads.ts";
 import { LiveHub, type HubOptions } from "./live/hub.ts";
 import { BACKTEST_GROUP, BacktestView } from "./render/backtest-view.tsx";
 import { CoinView } from "./render/coin-view.tsx";
@@ -94,6 +95,10 @@ export interface CreateAppOptions {
 
 export interface DashboardApp {
   app: Hono;
+  /** What Bun.serve calls: the hot reads' lane (hot-reads.ts), else the app. */
+  fetch(request: Request, server: Server<unknown>): Response | Promise<Response>;
+  /** The hot reads' lane, for tests. */
+  hotReads: HotReads;
   /** Bun's websocket handler for Bun.serve({ websocket }), with permessage-deflate (see LIVE_COMPRESSION). */
   websocket: ReturnType<typeof createBunWebSocket>["websocket"] & { perMessageDeflate: typeof LIVE_COMPRESSION };
   /** Stops pushing and closes every WebSocket (call before server.stop()). */
@@ -191,8 +196,23 @@ export function createApp(deps: WebDeps, options: CreateAppOptions = {}): Dashbo
     return c.html(`<!doctype html><title>Error</title><p>${escapeHtml(text)}</p><p><a href="/trader">Back to the trader page</a></p>`, status);
   });
 
+  const hotReads = new HotReads(token === null, { "/api/trader/status": () => statusJson.body(), "/trader": () => dashboard.traderPage() });
+  const fetch = (request: Request, server: Server<unknown>): Response | Promise<Response> => {
+    const fast = hotReads.answer(request);
+    if (fast) return fast;
+    const path = hotReads.eligible(request);
+    const answer = app.fetch(request, server);
+    if (path === null) return answer;
+    return Promise.resolve(answer).then((response) => {
+      hotReads.learn(path, response);
+      return response;
+    });
+  };
+
   return {
     app,
+    fetch,
+    hotReads,
     websocket: { ...websocket, perMessageDeflate: LIVE_COMPRESSION },
     hub: {
       close: () => {

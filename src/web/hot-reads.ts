@@ -1,0 +1,84 @@
+/**
+ * The two reads that scripts and open tabs repeat (GET /api/trader/status and
+ * GET /trader), answered without walking Hono's router and the middleware
+ * chain each time. Their bodies are strings rendered once per change already
+ * (render/status-json.ts, the page from its fragments); what a request still
+ * cost was the chain itself, about two thirds of it (BENCHMARKS.md).
+ *
+ * Safety: the lane only takes a request the chain would certainly serve with
+ * a 200 — no DASHBOARD_TOKEN (with one, every request is authenticated by the
+ * chain), GET, exactly one of the two paths with no query, a loopback Host
+ * (the chain's DNS-rebinding rule, the same function), no body. Anything else
+ * goes through the chain. The answer's headers are not written here: they are
+ * copied from the chain's own 200 answer to the first such request for that
+ * path, so the security headers keep their one home (security/headers.ts) and
+ * a read the chain never answered is never answered here.
+ */
+import { isLoopbackHost } from "./security/bind-safety.ts";
+import { hostName } from "./security/host-check.ts";
+
+export type HotPath = "/api/trader/status" | "/trader";
+
+export class HotReads {
+  /** The chain's headers for each path, learned from its first 200 answer. */
+  private readonly headers = new Map<HotPath, Headers>();
+  /**
+   * Each path's body as an immutable Blob, made again only when its text changed:
+   * Bun sends a Blob's bytes as they are, where a string (the page is ~30 KB) is
+   * encoded again for every answer.
+   */
+  private readonly encoded = new Map<HotPath, { text: string; blob: Blob }>();
+  /** Requests answered here, for tests. */
+  served = 0;
+
+  constructor(
+    /** False while a DASHBOARD_TOKEN is set: then every request goes through auth. */
+    private readonly enabled: boolean,
+    private readonly bodies: Record<HotPath, () => string>,
+  ) {}
+
+  /** The path when the chain would serve this request as one of the hot reads; null otherwise. */
+  eligible(request: Request): HotPath | null {
+    if (!this.enabled || request.method !== "GET") return null;
+    const path = pathOf(request.url);
+    if (path !== "/api/trader/status" && path !== "/trader") return null;
+    const host = request.headers.get("host");
+    if (host === null || !isLoopbackHost(hostName(host))) return null;
+    if (request.headers.has("transfer-encoding")) return null;
+    const length = request.headers.get("content-length");
+    if (length !== null && length !== "0") return null;
+    return path;
+  }
+
+  /** The answer from the lane, or null: then the chain answers (and `learn` sees its answer). */
+  answer(request: Request): Response | null {
+    const path = this.eligible(request);
+    if (path === null) return null;
+    const headers = this.headers.get(path);
+    if (!headers) return null;
+    this.served++;
+    const text = this.bodies[path]();
+    let body = this.encoded.get(path);
+    // The same cached string object as last time compares in constant time.
+    if (body?.text !== text) this.encoded.set(path, (body = { text, blob: new Blob([text]) }));
+    return new Response(body.blob, { status: 200, headers });
+  }
+
+  /** Keeps the chain's headers for `path` from its answer to an eligible request. */
+  learn(path: HotPath, response: Response): void {
+    if (response.status !== 200 || this.headers.has(path)) return;
+    const headers = new Headers(response.headers);
+    // Per answer, not per route: Bun writes these for each response itself.
+    headers.delete("content-length");
+    headers.delete("date");
+    // A cookie or a changing validator would mean the answer is not the same for everyone: never learn it.
+    if (headers.has("set-cookie") || headers.has("etag") || headers.has("last-modified")) return;
+    this.headers.set(path, headers);
+  }
+}
+
+/** "http://127.0.0.1:8891/trader?x" → "/trader?x" (the query stays: a query is not a hot read). */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  return start < 0 ? "/" : url.slice(start);
+}
