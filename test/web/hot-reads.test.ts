@@ -26,13 +26,18 @@ async function start(token: string | null = null) {
   world = makeWorld({ token });
   await world.controller.boot();
   dash = createApp(world.deps);
-  server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: dash.fetch, websocket: dash.websocket });
+  const created = dash;
+  server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request, bunServer) => created.fetch(request, bunServer as never), websocket: dash.websocket });
   return { world, dash, base: `http://127.0.0.1:${server.port}` };
 }
 
 /** Headers as a sorted list, without the two Bun writes per answer. */
 function headerList(response: Response): string[] {
-  return [...response.headers.entries()].filter(([name]) => name !== "date" && name !== "content-length").map(([k, v]) => `${k}: ${v}`).sort();
+  const list: string[] = [];
+  response.headers.forEach((value, name) => {
+    if (name !== "date" && name !== "content-length") list.push(`${name}: ${value}`);
+  });
+  return list.sort();
 }
 
 test("after the chain's first answer, the same reads come from the lane with the chain's headers and the current body", async () => {
