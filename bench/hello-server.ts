@@ -32,7 +32,9 @@ Bun.serve({
       return server.upgrade(request) ? undefined : new Response("expected a WebSocket upgrade", { status: 426 });
     }
     if (path === "/publish" && request.method === "POST") {
-      server.publish(TOPIC, await request.text());
+      // compress: true, as the product publishes (src/web/routes/live.ts): without it Bun sends
+      // uncompressed and the baseline skips the deflate work the product's fan-out pays.
+      server.publish(TOPIC, await request.text(), true);
       return new Response(null, { status: 204 });
     }
     if (path === "/" || path === "/health") return new Response("hello");
