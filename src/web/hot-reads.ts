@@ -71,8 +71,9 @@ export class HotReads {
     // Per answer, not per route: Bun writes these for each response itself.
     headers.delete("content-length");
     headers.delete("date");
-    // A cookie or a changing validator would mean the answer is not the same for everyone: never learn it.
-    if (headers.has("set-cookie") || headers.has("etag") || headers.has("last-modified")) return;
+    // A cookie, a validator, an encoding or a Vary would mean the answer is not the same for
+    // every request (a compressing middleware, say): never learn it, the chain keeps answering.
+    for (const name of ["set-cookie", "etag", "last-modified", "content-encoding", "vary"]) if (headers.has(name)) return;
     this.headers.set(path, headers);
   }
 }

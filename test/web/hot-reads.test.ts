@@ -7,6 +7,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { setQuiet } from "../../src/log.ts";
 import { createApp, type DashboardApp } from "../../src/web/app.ts";
+import { HotReads } from "../../src/web/hot-reads.ts";
 import { makeWorld, type FakeWorld } from "./fakes.ts";
 
 setQuiet(true);
@@ -92,4 +93,19 @@ test("with a DASHBOARD_TOKEN every request goes through auth: the lane serves no
   const page = await fetch(base + "/trader", { redirect: "manual" });
   expect([302, 303, 401]).toContain(page.status);
   expect(dash.hotReads.served).toBe(0);
+});
+
+test("an answer that is not the same for every request is never learned: the chain keeps answering", () => {
+  const lane = new HotReads(true, { "/api/trader/status": () => "{}", "/trader": () => "<p>page</p>" });
+  const request = () => new Request("http://127.0.0.1:8891/trader", { headers: { host: "127.0.0.1:8891" } });
+  for (const header of ["content-encoding", "vary", "set-cookie", "etag"]) {
+    lane.learn("/trader", new Response("x", { status: 200, headers: { "content-type": "text/html", [header]: "gzip" } }));
+    expect(lane.answer(request())).toBeNull();
+  }
+  lane.learn("/trader", new Response("x", { status: 500, headers: { "content-type": "text/html" } }));
+  expect(lane.answer(request())).toBeNull();
+  lane.learn("/trader", new Response("x", { status: 200, headers: { "content-type": "text/html", "x-frame-options": "DENY" } }));
+  const answer = lane.answer(request());
+  expect(answer?.headers.get("x-frame-options")).toBe("DENY");
+  expect(lane.served).toBe(1);
 });
