@@ -124,6 +124,8 @@ export interface ActionResult {
 export class TraderController {
   /** Until boot() reads trader_state.json: OFF (fail safe). */
   private state: PersistedTraderState = { ...INITIAL_TRADER_STATE };
+  /** Opening notes dropped in memory since the state file was last written (dropIntent). */
+  private droppedIntentsUnsaved = false;
   private readonly lock: TradingLock;
   private readonly memory = freshCycleMemory();
   private readonly duty: ClosingDuty;
@@ -546,6 +548,7 @@ export class TraderController {
       return summary;
     } finally {
       this.cycleInFlight = null;
+      await this.saveDroppedIntents();
       await this.refreshAccount();
       this.notify("logs");
       this.notify("status");
@@ -563,6 +566,7 @@ export class TraderController {
       this.deps.journal.log("error", `Moving the exchange-side stops failed: ${errorText(error)}`);
     } finally {
       this.cycleInFlight = null;
+      await this.saveDroppedIntents();
       await this.refreshAccount();
       this.notify("logs");
     }
@@ -577,6 +581,7 @@ export class TraderController {
       return await run;
     } finally {
       this.cycleInFlight = null;
+      await this.saveDroppedIntents();
       await this.refreshAccount();
       this.notify("logs");
       this.notify("status");
@@ -665,17 +670,31 @@ export class TraderController {
     this.state = { ...before, opening_intents: withIntent(before.opening_intents ?? [], intent) };
     try {
       await this.deps.state.save(this.state);
+      this.droppedIntentsUnsaved = false; // the notes dropped before this one went with it
     } catch (error) {
       this.state = { ...this.state, opening_intents: (this.state.opening_intents ?? []).filter((i) => i.client_id !== intent.client_id) };
       throw new Error(`could not note the opening order in trader_state.json, so it was not sent: ${errorText(error)}`);
     }
   }
 
-  /** The trade is recorded: the note goes. A failed write only leaves a note the next settle drops. */
+  /**
+   * The trade is recorded: the note goes, from memory now and from the file with
+   * the next save (the next order's note, at the latest when the cycle ends:
+   * saveDroppedIntents). A note left on disk meanwhile is harmless: settling
+   * drops a note whose trade is recorded open, so a crash before the save costs
+   * nothing, and a cycle of ten opens writes the state file eleven times, not twenty.
+   */
   private async dropIntent(clientId: string): Promise<void> {
     const intents = this.state.opening_intents ?? [];
     if (!intents.some((i) => i.client_id === clientId)) return;
     this.state = { ...this.state, opening_intents: intents.filter((i) => i.client_id !== clientId) };
+    this.droppedIntentsUnsaved = true;
+  }
+
+  /** Writes the notes dropped since the last save. A failed write only leaves notes the next settle drops. */
+  private async saveDroppedIntents(): Promise<void> {
+    if (!this.droppedIntentsUnsaved) return;
+    this.droppedIntentsUnsaved = false;
     await this.deps.state.save(this.state).catch(() => undefined);
   }
 

@@ -209,6 +209,36 @@ describe("trades", () => {
 });
 
 describe("activity log", () => {
+  test("the cycle's narration commits without an fsync; records, control and error lines keep theirs, and FULL is back after every line", () => {
+    const { store } = freshStore();
+    // The store's connection, to see the durability each commit ran at (module comment of trader-store.ts).
+    const db = (store as unknown as { db: Database }).db;
+    const level = () => db.query<{ synchronous: number }, []>("PRAGMA synchronous").get()?.synchronous;
+    const atCommit: string[] = [];
+    const run = db.run.bind(db);
+    db.run = ((sql: string, ...rest: unknown[]) => {
+      atCommit.push(sql);
+      return (run as (sql: string, ...rest: unknown[]) => unknown)(sql, ...rest);
+    }) as typeof db.run;
+    store.log("signal", "ETHUSDT long 58 not acted", { symbol: "ETHUSDT", direction: "long", score: 58, acted: false, skip_reason: "max positions reached (3)" });
+    expect(atCommit).toEqual(["PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"]);
+    expect(level()).toBe(2); // FULL
+    atCommit.length = 0;
+    store.log("control", "emergency stop", { action: "emergency_stop", ok: true, result: "closed 2 of 2" }, "page");
+    store.log("error", "CoinEx timeout", { endpoint: "/futures/order" });
+    store.recordTradeOpen(btcLong());
+    expect(atCommit).toEqual([]);
+    expect(level()).toBe(2);
+    // A narration line inside a record's transaction commits with it, at FULL.
+    store.batch(() => store.log("trade", "stops set", { symbol: "BTCUSDT" }));
+    expect(atCommit).toEqual([]);
+    // A line that fails still leaves the connection at FULL.
+    expect(() => store.log("cycle", "cycle done", { scanned: "many" } as never)).toThrow();
+    db.run("CREATE TRIGGER refuse BEFORE INSERT ON activity_log BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+    expect(() => store.log("trade", "stops set", { symbol: "BTCUSDT" })).toThrow("disk says no");
+    expect(level()).toBe(2);
+  });
+
   test("entries come back newest first with their data and origin; kind filters; before_id pages", () => {
     const { store } = freshStore();
     const signal = store.log("signal", "ETHUSDT long 58 skipped", {

@@ -12,7 +12,7 @@ import { coin, HARNESS_NOW, MemoryJournal, position, ScriptedExchange } from "..
 
 const CONFIG: TraderConfig = { ...DEFAULT_TRADER_CONFIG, mode: "dry-run", long_threshold: 45, max_positions: 3 };
 
-function harness(state: Partial<PersistedTraderState> = {}, paper = Object.assign(new ScriptedExchange(), { startingBalance: 10_000 })) {
+function harness(state: Partial<PersistedTraderState> = {}, paper = Object.assign(new ScriptedExchange(), { startingBalance: 10_000 }), symbols = ["BTCUSDT"]) {
   let saved: PersistedTraderState = { ...INITIAL_TRADER_STATE, ...state };
   const disk = { stateFails: false };
   const journal = new MemoryJournal();
@@ -38,7 +38,7 @@ function harness(state: Partial<PersistedTraderState> = {}, paper = Object.assig
     paper,
     coinex: null,
     market: () => ({ name: "sim", simulated: true, banner: null }),
-    coins: () => [coin("BTCUSDT", 90, 0)],
+    coins: () => symbols.map((symbol) => coin(symbol, 90, 0)),
     accountRefreshMs: 0,
     closeRetryDelayMs: 0,
     sleep: async () => {},
@@ -65,6 +65,18 @@ describe("opening intents", () => {
     expect(h.saved().opening_intents).toEqual([]);
   });
 
+  test("each order's note is on disk before it goes out; the recorded ones leave with the next write, the last when the cycle ends", async () => {
+    const h = harness({}, undefined, ["BTCUSDT", "ETHUSDT", "SOLUSDT"]);
+    await h.controller.boot();
+    h.timeline.length = 0;
+    await h.controller.runCycleNow("api");
+    const [a, b, c] = h.paper.orders.map((o) => o.client_id);
+    expect(h.paper.orders).toHaveLength(3);
+    // Three opens, four writes (not six): a recorded note goes with the next one.
+    expect(h.timeline).toEqual([`state ${a}`, `order ${a}`, `state ${b}`, `order ${b}`, `state ${c}`, `order ${c}`, "state -"]);
+    expect(h.saved().opening_intents).toEqual([]);
+  });
+
   test("a fill whose record was cut off is recorded after the restart, with the order's own client_id", async () => {
     // What a kill between the fill and the record leaves: the position on the exchange, the note on disk, no trade.
     const paper = Object.assign(new ScriptedExchange(), { startingBalance: 10_000 });
@@ -82,6 +94,25 @@ describe("opening intents", () => {
     // And no second position is opened for it: the coin is held.
     await h.controller.runCycleNow("api");
     expect(h.paper.orders).toHaveLength(0);
+  });
+
+  test("a note whose trade was recorded (a kill before the note's drop was written) is dropped after the restart, not recorded twice", async () => {
+    // The first life: one open, its trade recorded; the file still holds the note, as after a kill before the cycle ended.
+    const first = harness();
+    await first.controller.boot();
+    await first.controller.runCycleNow("api");
+    const id = first.paper.orders[0]!.client_id;
+    const left = first.timeline.find((line) => line === `state ${id}`);
+    expect(left).toBeDefined();
+    const noteOnDisk = intent({ client_id: id });
+    // The second life shares the exchange and the record, and boots from the state the kill left.
+    const paper = first.paper;
+    const second = harness({ opening_intents: [noteOnDisk] }, paper);
+    second.journal.opened.push(...first.journal.opened);
+    second.journal.entries.push(...first.journal.entries);
+    await second.controller.boot();
+    expect(second.journal.opened.map((o) => o.client_id)).toEqual([id]);
+    expect(second.saved().opening_intents).toEqual([]);
   });
 
   test("an order whose answer was lost is recorded at the next cycle, not opened twice", async () => {
