@@ -115,6 +115,25 @@ describe("live hub", () => {
     hub.close();
   });
 
+  test("the owner's change goes out as soon as the code that made it has run, its notifications in one message", async () => {
+    const cache = new FragmentCache();
+    const state = { config: 1, status: 1 };
+    cache.define({ id: "config", topics: ["config"], render: () => `<div id="config">${state.config}</div>` });
+    cache.define({ id: "status", topics: ["status"], render: () => `<div id="status">${state.status}</div>` });
+    const hub = new LiveHub(cache, { groups: { trader: () => ["config", "status"] } }); // the default settle
+    const page = new FakeClient();
+    hub.join("trader", page, null);
+    page.messages = [];
+    state.config = 2;
+    hub.changed(["config"]);
+    state.status = 2;
+    hub.changed(["status"]);
+    expect(page.messages).toEqual([]); // not inside the action's own code
+    await Promise.resolve(); // … but before whoever awaits it goes on
+    expect(page.messages.map(stripVersions)).toEqual(['<div id="config">2</div><div id="status">2</div>']);
+    hub.close();
+  });
+
   test("a change that renders the same HTML is not pushed", async () => {
     const { hub } = hubWith(1);
     const client = new FakeClient();

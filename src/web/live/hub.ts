@@ -7,8 +7,9 @@
  * FragmentCache.changes). Groups named in `groups` always exist; others are
  * made on demand by `dynamicGroups` and forgotten with their last client.
  *
- * Pushes are coalesced: a change schedules one flush a few ms later (so the
- * several notifications of one action go out together). Market changes (price
+ * Pushes are coalesced: a change schedules one flush once the code that made
+ * it has run (`settleMs` 0, the default: a microtask), so the several
+ * notifications of one action go out together. Market changes (price
  * ticks for every coin) go out at most every `minIntervalMs` after the previous
  * push that actually sent something; the owner's own changes (status,
  * account, config, logs) skip that wait so a click shows at once. Each flush
@@ -90,7 +91,7 @@ export class LiveHub {
   private readonly groups = new Map<GroupName, Group>();
   private readonly members = new Map<LiveClient, Member>();
   private publisher: Publisher | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timer: { timeout: ReturnType<typeof setTimeout> } | { microtask: true } | null = null;
   /** When a flush last sent something (the market-tick rate limit counts from here). */
   private lastSent = 0;
   private timerDue = 0;
@@ -106,7 +107,7 @@ export class LiveHub {
     private readonly options: HubOptions,
   ) {
     this.minIntervalMs = options.minIntervalMs ?? 250;
-    this.settleMs = options.settleMs ?? 2;
+    this.settleMs = options.settleMs ?? 0;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     for (const [name, ids] of Object.entries(options.groups)) this.groups.set(name, newGroup(name, ids, false));
   }
@@ -199,12 +200,30 @@ export class LiveHub {
     const delay = urgent ? this.settleMs : Math.max(this.settleMs, this.lastSent + this.minIntervalMs - now);
     // A pending flush that is due sooner already covers this change.
     if (this.timer && this.timerDue <= now + delay) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.cancelFlush();
     this.timerDue = now + delay;
-    this.timer = setTimeout(() => {
+    const run = () => {
       this.timer = null;
       this.flush();
-    }, delay);
+    };
+    // No settle: flush as a microtask, once the code that made the change has
+    // run (its other notifications, made in the same step, go in the same
+    // message) and before whoever awaited that code goes on: an owner's POST
+    // pushes to every page before its own answer is rendered and written.
+    if (delay <= 0) {
+      const pending = { microtask: true as const };
+      this.timer = pending;
+      queueMicrotask(() => {
+        if (this.timer === pending) run();
+      });
+    } else {
+      this.timer = { timeout: setTimeout(run, delay) };
+    }
+  }
+
+  private cancelFlush(): void {
+    if (this.timer && "timeout" in this.timer) clearTimeout(this.timer.timeout);
+    this.timer = null;
   }
 
   /** Renders what is stale and pushes each group's changes to its visible members. */
@@ -288,8 +307,7 @@ export class LiveHub {
 
   close(): void {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancelFlush();
     // 1012 "service restart": the htmx extension reconnects (it does not after 1001)
     // and the page catches up from the new process with a full set of fragments.
     for (const client of [...this.members.keys()]) this.drop(client, 1012, "server restarting");
