@@ -26,26 +26,34 @@ function round(n: number): number {
 }
 
 /**
- * The coin sparkline: every close but the newest as one line, and the last
- * step (the close before → the newest, the forming candle) as a second SVG
- * laid over it (`.spark-tip`), both in one scale. With an `id` both are parts
- * (src/web/render/fragment-parts.ts): a tick that moves only the newest close
- * within the range changes only the tip, a few dozen bytes.
+ * The coin sparkline: the closed candles' closes as one line, and the last
+ * step (the last close → the forming candle's price) as a second SVG laid
+ * over it (`.spark-tip`). Both are drawn in the closed closes' range and
+ * coloured by their trend, so a tick changes only the tip's two points; a
+ * forming price beyond the range is drawn at the edge until its candle
+ * closes (the card's price says where it is). With an `id` both are parts
+ * (src/web/render/fragment-parts.ts): a tick re-sends the tip, a hundred
+ * bytes, never the line. The SVGs' fill and stroke are in app.css, and the
+ * box's role="img" makes them presentational: nothing per push repeats it.
  */
 export function Sparkline(props: { id?: string; closes: readonly number[]; label: string }) {
-  const points = polylinePoints(props.closes, 120, 28).split(" ").filter(Boolean);
+  const finite = props.closes.filter((v) => Number.isFinite(v));
+  const closed = finite.slice(0, -1);
   const part = props.id ? true : undefined;
-  if (points.length < 2) return <svg class="spark" id={props.id} data-part={part} viewBox="0 0 120 28" role="img" aria-label={`${props.label}: not enough data yet`} />;
-  const first = props.closes[0] ?? 0;
-  const last = props.closes[props.closes.length - 1] ?? 0;
+  if (closed.length < 2) return <svg class="spark" id={props.id} data-part={part} viewBox="0 0 120 28" role="img" aria-label={`${props.label}: not enough data yet`} />;
+  const range = { min: Math.min(...closed), max: Math.max(...closed) };
+  const forming = finite[finite.length - 1] as number;
+  const points = polylinePoints([...closed, Math.min(range.max, Math.max(range.min, forming))], 120, 28, 1, range).split(" ");
+  const first = closed[0] as number;
+  const last = closed[closed.length - 1] as number;
   const trend = last > first ? "up" : last < first ? "down" : "flat";
   return (
     <div class="spark-box" role="img" aria-label={props.label}>
-      <svg class={`spark ${trend}`} id={props.id} data-part={part} viewBox="0 0 120 28" preserveAspectRatio="none" aria-hidden="true">
-        <polyline points={points.slice(0, -1).join(" ")} fill="none" vector-effect="non-scaling-stroke" />
+      <svg class={`spark ${trend}`} id={props.id} data-part={part} viewBox="0 0 120 28" preserveAspectRatio="none">
+        <polyline points={points.slice(0, -1).join(" ")} />
       </svg>
-      <svg class={`spark spark-tip ${trend}`} id={props.id ? `${props.id}-tip` : undefined} data-part={part} viewBox="0 0 120 28" preserveAspectRatio="none" aria-hidden="true">
-        <polyline points={points.slice(-2).join(" ")} fill="none" vector-effect="non-scaling-stroke" />
+      <svg class={`spark spark-tip ${trend}`} id={props.id ? `${props.id}-tip` : undefined} data-part={part} viewBox="0 0 120 28" preserveAspectRatio="none">
+        <polyline points={points.slice(-2).join(" ")} />
       </svg>
     </div>
   );

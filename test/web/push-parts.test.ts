@@ -218,20 +218,43 @@ describe("pushes on a real server", () => {
     expect(page.messages.map(stripVersions)).toEqual(['<span class="price" id="price-ETHUSDT" data-field="price">3,333.25</span>']);
   });
 
-  test("a tick that moves a score component's reason but not its points does not re-send the scores", async () => {
+  test("a tick that moves a score's components but not its total re-sends neither the scores nor the card", async () => {
     const { world, dash, base } = await start();
-    const score = (change: string) => ({
+    const score = (change: string, changePoints: number) => ({
       long: 26, short: 0,
-      components: [{ name: "change_24h", long: 6, short: 0, detail: `24h change ${change}` }, { name: "trend_1h", long: 20, short: 0, detail: "price > EMA21 > EMA55 on 1h" }],
+      components: [{ name: "change_24h", long: changePoints, short: 0, detail: `24h change ${change}` }, { name: "trend_1h", long: 26 - changePoints, short: 0, detail: "price > EMA21 > EMA55 on 1h" }],
     });
-    world.market.update("ETHUSDT", { score: score("+1.90%") });
+    world.market.update("ETHUSDT", { score: score("+1.90%", 6) });
     const page = await openPage(base, "/");
-    expect(page.html).toContain("change_24h 6, trend_1h 20");
-    expect(page.html).not.toContain("24h change +1.90%"); // the reasons are on the coin page
+    expect(page.html).not.toContain("24h change +1.90%"); // the reasons and points are on the coin page
+    expect(page.html).not.toContain("change_24h 6");
     await until(() => dash.hub.clientCount() === 1, "the socket joined");
-    world.market.update("ETHUSDT", { price: 3400.5, score: score("+1.94%") });
+    world.market.update("ETHUSDT", { price: 3400.5, score: score("+1.94%", 8) });
     await until(() => page.messages.length > 0, "the tick's push");
     expect(page.messages.map(stripVersions)).toEqual(['<span class="price" id="price-ETHUSDT" data-field="price">3,400.50</span>']);
+  });
+
+  test("a tick sends each moving reading as its own small part: a score's text, %K, the squeeze momentum, the sparkline's forming step", async () => {
+    const { world, dash, base } = await start();
+    const page = await openPage(base, "/");
+    await until(() => dash.hub.clientCount() === 1, "the socket joined");
+    const before = world.market.coin("ETHUSDT")!;
+    const closes = [...before.closes];
+    closes[closes.length - 1] = (closes[closes.length - 2] as number) * 1.0001; // inside the closed candles' range
+    const ta = structuredClone(before.ta);
+    ta.stoch_rsi_divergence.stoch_k = 77;
+    ta.ttm_squeeze.momentum = 3.25;
+    world.market.update("ETHUSDT", { closes, ta, score: { long: 31, short: 0, components: [] } });
+    await until(() => page.messages.length > 0, "the tick's push");
+    const pushed = stripVersions(page.messages.join(""));
+    expect(pushed).not.toContain("<article"); // never the card
+    expect(pushed).not.toContain('id="spark-ETHUSDT"'); // never the closed candles' line
+    expect(pushed).toMatch(/<b id="score-long-ETHUSDT"[^>]*>31<\/b>/);
+    expect(pushed).toContain('<span class="ind-sub" id="srsi-ETHUSDT-now">%K 77</span>');
+    expect(pushed).toMatch(/<span class="ind-sub \w+" id="ttm-ETHUSDT-now">[^<]* 3\.25 · 5m<\/span>/);
+    expect(pushed).toMatch(/<svg class="spark spark-tip \w+" id="spark-ETHUSDT-tip" viewBox="0 0 120 28" preserveAspectRatio="none"><polyline points="[\d.]+,[\d.]+ 119,[\d.]+"><\/polyline><\/svg>/);
+    // Each part is small: the whole push for one coin's tick stays under half a kilobyte.
+    expect(pushed.length).toBeLessThan(512);
   });
 
   test("a group's pushes go out as one server.publish, whatever the number of pages", async () => {

@@ -37,8 +37,8 @@ describe("scanner page", () => {
     const card = elementById(html, "coin-BTCUSDT");
     expect(card).toContain("45 (+25 TA, not used)");
     expect(card).not.toContain("= 70");
-    expect(card).toContain('data-total="45"');
-    expect(card).toContain("<b>30</b>");
+    expect(card).toMatch(/<b [^>]*id="score-long-BTCUSDT" class="hit" data-total="45">45 \(\+25 TA, not used\)<\/b>/);
+    expect(card).toMatch(/<b [^>]*id="score-short-BTCUSDT" data-total="30">30<\/b>/); // below the short threshold: no "hit"
   });
 
   test("TA bonus counted (use_ta_signals on): base + bonus = total", async () => {

@@ -5,10 +5,11 @@
  * coin's page (/coin/SYMBOL). The same string is the
  * page's card and the WebSocket push that replaces it. Its root names the
  * states the scanner filters on (data-squeeze, data-divergence, data-above).
- * What moves with every tick is marked `data-part` (price, change, volume,
- * scores, each indicator's values, the sparkline): a tick pushes only the
- * parts whose HTML changed, the card whole only when the rest did
- * (src/web/render/fragment-parts.ts).
+ * What moves with every tick is marked `data-part`, as narrowly as the markup
+ * allows (price, change, volume, each side's score, the ribbon's spread, the
+ * squeeze momentum, %K, the sparkline's forming step): a tick pushes only the
+ * parts whose HTML changed, the card whole only when the rest did (a candle
+ * close, a config change; src/web/render/fragment-parts.ts).
  */
 import type { TraderConfig } from "../../src/config/schema.ts";
 import type { CoinSnapshot } from "../../src/scanner/analyzer.ts";
@@ -61,16 +62,16 @@ export function CoinCard(props: { symbol: string; coin: CoinSnapshot | null; con
         {tags}
         <span class="price" id={`price-${symbol}`} data-part data-field="price">{formatPrice(coin.price)}</span>
         <span class={`change ${signClass(coin.change_24h_pct)}`} id={`change-${symbol}`} data-part data-field="change" title="24h change">{formatSignedPct(coin.change_24h_pct)}</span>
-        <span class="volume muted" id={`volume-${symbol}`} data-part data-field="volume" title="Traded in the last 24h, in USDT (volume × price of each 5m candle)">vol {formatCompactUsd(coin.volume_24h_usdt)}</span>
+        <span class="volume muted" title="Traded in the last 24h, in USDT (volume × price of each 5m candle)"><span id={`volume-${symbol}`} data-part>vol {formatCompactUsd(coin.volume_24h_usdt)}</span></span>
       </header>
       {coin.unscored ? (
         <div class="scores unscored" id={`scores-${symbol}`} data-part data-unscored="true" title="The scoring module gave no score for the latest closed candle: this coin is not traded until it does">
           no score: {coin.unscored}
         </div>
       ) : (
-        <div class="scores" id={`scores-${symbol}`} data-part>
-          <ScoreLine side="long" label="L" value={composite.long} threshold={config.long_threshold} components={componentsText(coin, "long")} />
-          <ScoreLine side="short" label="S" value={composite.short} threshold={config.short_threshold} components={componentsText(coin, "short")} />
+        <div class="scores" id={`scores-${symbol}`}>
+          <ScoreLine symbol={symbol} side="long" label="L" value={composite.long} threshold={config.long_threshold} />
+          <ScoreLine symbol={symbol} side="short" label="S" value={composite.short} threshold={config.short_threshold} />
         </div>
       )}
       <Ribbon ta={coin.ta} symbol={symbol} />
@@ -91,26 +92,23 @@ function CoinTitle(props: { symbol: string }) {
 }
 
 /**
- * The base score's points for the tooltip: "trend_1h 10, rsi_1h 2, …". Only
- * the points: their reasons ("24h change +1.94%") move with every tick, and
- * the scores are a part pushed whenever its text changes, so with them every
- * tick re-sent about 1 KB per coin. The reasons are on the coin page.
+ * One side's score. The line and its tooltip change only with the config;
+ * the part (the `<b>`) carries what moves: the text, the total and whether
+ * it reaches the threshold. So a tick pushes a few dozen bytes per side. The
+ * tooltip names no points: they move with the price (24h change, range
+ * position), and in the tooltip they re-sent the whole card; the coin page
+ * has the breakdown.
  */
-function componentsText(coin: CoinSnapshot, side: "long" | "short"): string {
-  return coin.score.components.map((c) => `${c.name} ${c[side]}`).join(", ");
-}
-
-function ScoreLine(props: { side: "long" | "short"; label: string; value: CompositeSide; threshold: number; components: string }) {
+function ScoreLine(props: { symbol: string; side: "long" | "short"; label: string; value: CompositeSide; threshold: number }) {
   // `total` is what the trader compares: it includes the bonus only when use_ta_signals is on.
   const hit = props.value.total >= props.threshold;
   return (
     <div
-      class={`score ${props.side}${hit ? " hit" : ""}`}
+      class={`score ${props.side}`}
       data-score={props.side}
-      data-total={String(props.value.total)}
-      title={`${props.side} score: base + TA bonus = sum; the trader compares ${props.value.applied ? "the sum" : "the base (TA bonus display-only)"} with its threshold ${props.threshold}${props.components ? `. Base: ${props.components} (the reasons are on the coin page)` : ""}`}
+      title={`${props.side} score: base + TA bonus = sum; the trader compares ${props.value.applied ? "the sum" : "the base (TA bonus display-only)"} with its threshold ${props.threshold}. The breakdown is on the coin page`}
     >
-      <span class="score-label">{props.label}</span> <b>{props.value.text}</b>
+      <span class="score-label">{props.label}</span> <b id={`score-${props.side}-${props.symbol}`} data-part class={hit ? "hit" : undefined} data-total={String(props.value.total)}>{props.value.text}</b>
     </div>
   );
 }
@@ -124,13 +122,13 @@ function Ribbon(props: { ta: TaResult; symbol: string }) {
   return (
     <div id={`ema-${props.symbol}`} class={`ind ribbon ${r.state_5m}`} data-indicator="ema_ribbon" title={TOOLTIP_EMA_RIBBON} data-tip={TOOLTIP_EMA_RIBBON} tabindex={0}>
       <span class="ind-label">EMA</span>
-      <span class="ind-body" id={`ema-${props.symbol}-now`} data-part>
-      <svg class="bar" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true">
-        <rect class="track" x="0" y="0" width="100" height="8" />
-        <rect class="fill" x="0" y="0" width={String(width)} height="8" />
-      </svg>
-      <span class="ind-value">{RIBBON_WORD[r.state_5m]} {r.spread_5m.toFixed(1)}%</span>
-      <span class={`ind-sub ${r.state_1h}`}>1h {RIBBON_WORD[r.state_1h]}</span>
+      <span class="ind-body">
+        {/* What moves with the price: the spread and its bar (a <progress>: a few bytes where an SVG bar took two hundred). */}
+        <span class="ind-now" id={`ema-${props.symbol}-now`} data-part>
+          <progress class="bar" max="100" value={String(width)} aria-hidden="true" />
+          <span class="ind-value">{RIBBON_WORD[r.state_5m]} {r.spread_5m.toFixed(1)}%</span>
+        </span>
+        <span class={`ind-sub ${r.state_1h}`}>1h {RIBBON_WORD[r.state_1h]}</span>
       </span>
     </div>
   );
@@ -144,10 +142,11 @@ function Squeeze(props: { ta: TaResult; symbol: string }) {
   return (
     <div id={`ttm-${props.symbol}`} class={`ind squeeze sq-${s.squeeze}`} data-indicator="ttm_squeeze" title={TOOLTIP_TTM_SQUEEZE} data-tip={TOOLTIP_TTM_SQUEEZE} tabindex={0}>
       <span class="ind-label">TTM</span>
-      <span class="ind-body" id={`ttm-${props.symbol}-now`} data-part>
-      <span class={`dot ${s.squeeze}`} aria-hidden="true" />
-      <span class="ind-value">{word}</span>
-      <span class={`ind-sub ${s.direction}`}>{ARROW[s.direction]} {s.direction}{s.momentum !== null ? ` ${formatMomentum(s.momentum)}` : ""} · {s.timeframe}</span>
+      <span class="ind-body">
+        <span class={`dot ${s.squeeze}`} aria-hidden="true" />
+        <span class="ind-value">{word}</span>
+        {/* The momentum moves with the price; the squeeze state only when a candle closes. */}
+        <span class={`ind-sub ${s.direction}`} id={`ttm-${props.symbol}-now`} data-part>{ARROW[s.direction]} {s.direction}{s.momentum !== null ? ` ${formatMomentum(s.momentum)}` : ""} · {s.timeframe}</span>
       </span>
     </div>
   );
@@ -164,11 +163,12 @@ function Divergence(props: { ta: TaResult; symbol: string }) {
   return (
     <div id={`srsi-${props.symbol}`} class={`ind divergence div-${d.divergence}`} data-indicator="stoch_rsi_divergence" title={TOOLTIP_STOCH_RSI_DIVERGENCE} data-tip={TOOLTIP_STOCH_RSI_DIVERGENCE} tabindex={0}>
       <span class="ind-label">SRSI</span>
-      <span class="ind-body" id={`srsi-${props.symbol}-now`} data-part>
-      {d.divergence === "none"
-        ? <span class="ind-value muted">no divergence</span>
-        : <span class={`badge ${d.divergence}`} data-alert="divergence">⚠ {d.divergence} div {d.strength.toFixed(0)}{d.candles_ago !== null ? ` · ${d.candles_ago} bars ago` : ""}</span>}
-      <span class="ind-sub">%K {k}</span>
+      <span class="ind-body">
+        {d.divergence === "none"
+          ? <span class="ind-value muted">no divergence</span>
+          : <span class={`badge ${d.divergence}`} data-alert="divergence">⚠ {d.divergence} div {d.strength.toFixed(0)}{d.candles_ago !== null ? ` · ${d.candles_ago} bars ago` : ""}</span>}
+        {/* %K moves with the price; a divergence is found on closed candles. */}
+        <span class="ind-sub" id={`srsi-${props.symbol}-now`} data-part>%K {k}</span>
       </span>
     </div>
   );
