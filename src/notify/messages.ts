@@ -48,13 +48,46 @@ export interface MessageContext {
 
 const PREFIX: Record<TraderMode, string> = { live: "[LIVE]", "dry-run": "[DRY-RUN]", paused: "[PAUSED]" };
 
-export function plainText(notice: Notice): string {
-  return `${PREFIX[notice.mode]} ${notice.text}`;
+/** Telegram refuses a message whose text (after its HTML is parsed) is longer than this, in characters. */
+export const TELEGRAM_MAX_CHARS = 4096;
+/** ntfy.sh turns a longer message (in UTF-8 bytes) into an attachment, which its apps do not show as the message. */
+export const NTFY_MAX_BYTES = 4096;
+
+const CUT_MARK = " … (cut to fit; the whole message is on the dashboard)";
+
+/** `[MODE] text`; with `maxBytes`, cut (with a mark saying so) to at most that many UTF-8 bytes. */
+export function plainText(notice: Notice, maxBytes?: number): string {
+  const text = `${PREFIX[notice.mode]} ${notice.text}`;
+  if (maxBytes === undefined) return text;
+  return fitted(text, (candidate) => Buffer.byteLength(candidate, "utf8") <= maxBytes);
 }
 
-/** Telegram's HTML parse mode: only <, > and & need escaping; the mode in bold. */
+/**
+ * Telegram's HTML parse mode: only <, > and & need escaping; the mode in bold.
+ * A text over Telegram's limit is cut before it is escaped (so no entity is
+ * split) with a mark saying so: an over-long message would be refused whole,
+ * and the owner would get nothing.
+ */
 export function telegramHtml(notice: Notice): string {
-  return `<b>${escapeHtml(PREFIX[notice.mode])}</b> ${escapeHtml(notice.text)}`;
+  const prefix = `${PREFIX[notice.mode]} `;
+  const text = fitted(prefix + notice.text, (candidate) => candidate.length <= TELEGRAM_MAX_CHARS).slice(prefix.length);
+  return `<b>${escapeHtml(PREFIX[notice.mode])}</b> ${escapeHtml(text)}`;
+}
+
+/** `text` if it fits, else its longest start that fits with CUT_MARK after it (never half a surrogate pair). */
+function fitted(text: string, fits: (candidate: string) => boolean): string {
+  if (fits(text)) return text;
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (fits(text.slice(0, mid) + CUT_MARK)) low = mid;
+    else high = mid - 1;
+  }
+  let end = low;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1; // a high surrogate without its pair
+  return text.slice(0, end).trimEnd() + CUT_MARK;
 }
 
 function escapeHtml(text: string): string {

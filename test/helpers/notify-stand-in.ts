@@ -98,6 +98,8 @@ export function startNotifyStandIn(options: { token?: string; chatId?: string; w
       if (channel === "telegram") {
         if (url.pathname !== `/bot${token}/sendMessage`) arrival.answer = 401;
         else if (json?.chat_id !== chatId) arrival.answer = 400;
+        // Telegram's own limit, on the text as shown (tags dropped, entities read as one character).
+        else if (typeof json?.text === "string" && shownLength(json.text) > 4096) arrival.answer = 400;
       }
       arrivals.push(arrival);
       for (const listener of listeners) listener(arrival);
@@ -105,7 +107,8 @@ export function startNotifyStandIn(options: { token?: string; chatId?: string; w
         await new Promise<void>((resolve) => hanging.push(resolve));
         return new Response("released", { status: 500 });
       }
-      return answer(channel, arrival.answer as number, behaviour, json);
+      const tooLong = channel === "telegram" && typeof json?.text === "string" && shownLength(json.text) > 4096;
+      return answer(channel, arrival.answer as number, tooLong ? { status: 400, description: "Bad Request: message is too long" } : behaviour, json);
     },
   });
 
@@ -144,6 +147,11 @@ export function startNotifyStandIn(options: { token?: string; chatId?: string; w
     },
   };
   return standIn;
+}
+
+/** The length Telegram counts: the text of HTML parse mode as shown. */
+function shownLength(html: string): number {
+  return html.replace(/<[^>]*>/g, "").replace(/&(lt|gt|amp|quot|#\d+);/g, "x").length;
 }
 
 function answer(channel: StandInChannel, status: number, behaviour: Behaviour | undefined, json: any): Response {

@@ -40,6 +40,32 @@ describe("Telegram", () => {
     expect(quiet?.json.disable_notification).toBe(true);
   });
 
+  test("a text over Telegram's 4096 characters is cut, escaped after the cut, and says so; Telegram takes it", async () => {
+    const telegram = telegramChannel({ baseUrl: standIn.url, token: standIn.token, chatId: standIn.chatId });
+    // 26 closes of an emergency stop, each naming its coin: ~6,000 characters with "<" and "&" all the way.
+    const closes = Array.from({ length: 60 }, (_, i) => `closed long C${i}USDT @ 1.2345, P&L <−12.34> USDT after 3 attempts of the closing duty`);
+    const long: Notice = { ...notice, text: `Emergency stop: ${closes.join("; ")}` };
+    expect(long.text.length).toBeGreaterThan(4096);
+    expect(await telegram.send({ notice: long, silent: false }, signal())).toEqual({ ok: true });
+    const text = String(standIn.delivered("telegram").at(-1)?.json.text);
+    const shown = text.replace(/<[^>]*>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+    expect(shown.length).toBeLessThanOrEqual(4096);
+    expect(shown.length).toBeGreaterThan(4000); // cut, not emptied
+    expect(shown.startsWith("[LIVE] Emergency stop: closed long C0USDT @ 1.2345, P&L <−12.34> USDT")).toBe(true);
+    expect(shown.endsWith(" … (cut to fit; the whole message is on the dashboard)")).toBe(true);
+    expect(text).not.toMatch(/&(?!lt;|gt;|amp;)/); // no entity split by the cut
+  });
+
+  test("the stand-in refuses what Telegram refuses: an uncut text over 4096 characters", async () => {
+    const response = await fetch(`${standIn.url}/bot${standIn.token}/sendMessage`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ chat_id: standIn.chatId, text: "x".repeat(4097), parse_mode: "HTML" }),
+    });
+    expect(response.status).toBe(400);
+    expect((await response.json()).description).toBe("Bad Request: message is too long");
+  });
+
   test("429 says when to retry (retry_after, in seconds); 5xx retries; 4xx gives up; none of them names the token", async () => {
     const telegram = telegramChannel({ baseUrl: standIn.url, token: standIn.token, chatId: standIn.chatId });
     standIn.script("telegram", { status: 429, retryAfter: 3 }, { status: 500 });
@@ -98,6 +124,17 @@ describe("webhook", () => {
 });
 
 describe("ntfy", () => {
+  test("a message over 4096 bytes is cut to fit (ntfy would make it an attachment), never half a character", async () => {
+    const ntfy = ntfyChannel({ url: standIn.ntfyUrl });
+    const long: Notice = { ...notice, text: "Kill switch tripped: " + "équité 📉 ".repeat(600) };
+    expect(await ntfy.send({ notice: long, silent: false }, signal())).toEqual({ ok: true });
+    const body = String(standIn.delivered("ntfy").at(-1)?.body);
+    expect(Buffer.byteLength(body, "utf8")).toBeLessThanOrEqual(4096);
+    expect(Buffer.byteLength(body, "utf8")).toBeGreaterThan(4000);
+    expect(body).not.toContain("\uFFFD");
+    expect(body.endsWith(" … (cut to fit; the whole message is on the dashboard)")).toBe(true);
+  });
+
   test("the plain text to the topic URL; silent is low priority", async () => {
     const ntfy = ntfyChannel({ url: standIn.ntfyUrl });
     expect(await ntfy.send({ notice, silent: false }, signal())).toEqual({ ok: true });

@@ -6,7 +6,7 @@
  * @example
  *   const ntfy = ntfyChannel({ url: process.env.NTFY_URL });
  */
-import { plainText } from "../messages.ts";
+import { NTFY_MAX_BYTES, plainText } from "../messages.ts";
 import { outcomeOfStatus, postOnce, type Channel } from "./channel.ts";
 
 export function ntfyChannel(options: { url: string }): Channel {
@@ -16,7 +16,7 @@ export function ntfyChannel(options: { url: string }): Channel {
     async send(message, signal) {
       const priority = message.silent ? "low" : message.notice.priority === "high" ? "high" : "default";
       const headers = { "content-type": "text/plain; charset=utf-8", title: "CoinEx trader", priority };
-      const answer = await postOnce(options.url, { headers, body: plainText(message.notice) }, signal, secrets);
+      const answer = await postOnce(options.url, { headers, body: plainText(message.notice, NTFY_MAX_BYTES) }, signal, secrets);
       if ("failed" in answer) return { ok: false, error: answer.failed };
       return outcomeOfStatus(answer.status, answer.headers, "check NTFY_URL");
     },
