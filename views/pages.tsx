@@ -107,6 +107,20 @@ export function TraderPage(props: { shell: PageShell; wsUrl: string; fragments: 
   );
 }
 
+/** /trader/coins: the whitelist and blacklist toggles per coin (views/trader/coin-lists.tsx), live like /trader. */
+export function CoinsPage(props: { shell: PageShell; wsUrl: string; banner: string; table: string; flash?: string }) {
+  return (
+    <Layout title="Coins" active="trader" assets={props.shell.assets} wsUrl={props.wsUrl} authEnabled={props.shell.authEnabled}>
+      <FlashSlot>{props.flash ? raw(props.flash) : null}</FlashSlot>
+      {raw(props.banner)}
+      <main class="narrow">
+        <p><a href="/trader">← Trader</a></p>
+        {raw(props.table)}
+      </main>
+    </Layout>
+  );
+}
+
 /** Without JavaScript, a dangerous action asks once more on a page of its own (`fields` carry its single-use confirm_token). */
 export function ConfirmPage(props: { shell: PageShell; title: string; question: string; action: string; fields: Record<string, string> }) {
   return (

@@ -43,6 +43,7 @@ import { LiveHub, type HubOptions } from "./live/hub.ts";
 import { BACKTEST_GROUP, BacktestView } from "./render/backtest-view.tsx";
 import { CoinView } from "./render/coin-view.tsx";
 import { ScannerLists } from "./render/scanner-lists.tsx";
+import { COINS_PAGE_PATH } from "../../views/trader/coin-lists.tsx";
 import { Dashboard } from "./render/dashboard.tsx";
 import { StatusJson } from "./render/status-json.ts";
 import { escapeHtml } from "./render/fragment-cache.ts";
@@ -122,7 +123,7 @@ export function createApp(deps: WebDeps, options: CreateAppOptions = {}): Dashbo
   const lists = new ScannerLists(deps, dashboard, shell, (topics) => live.changed(topics), options.scannerReorderMs);
   const coins = new CoinView(deps, dashboard, shell, { charts: assets.url("lightweight-charts.js"), coinChart: assets.url("coin-chart.js") });
   const live = new LiveHub(dashboard.cache, {
-    groups: { scanner: () => dashboard.scannerIds(), trader: () => dashboard.traderIds(), json: () => ["json"], [BACKTEST_GROUP]: () => backtests.listIds() },
+    groups: { scanner: () => dashboard.scannerIds(), trader: () => dashboard.traderIds(), coins: () => dashboard.coinsIds(), json: () => ["json"], [BACKTEST_GROUP]: () => backtests.listIds() },
     dynamicGroups: (name) => backtests.groupIds(name) ?? coins.groupIds(name) ?? lists.groupIds(name) ?? dashboard.scannerPageGroupIds(name),
     ...options.live,
   });
@@ -169,6 +170,7 @@ export function createApp(deps: WebDeps, options: CreateAppOptions = {}): Dashbo
   app.route("/", loginRoutes(token, sessions, shell, options.loginThrottle ?? new LoginThrottle()));
   app.route("/", scannerRoutes(dashboard, lists));
   app.get("/trader", (c) => c.html(dashboard.traderPage()));
+  app.get(COINS_PAGE_PATH, (c) => c.html(dashboard.coinsPage()));
   app.route("/coin", coinRoutes(coins));
   const controlDeadlineMs = options.controlDeadlineMs ?? CONTROL_DEADLINE_MS;
   app.route("/trader", traderForms(deps, dashboard, shell, { controlDeadlineMs }));

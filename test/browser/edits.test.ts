@@ -66,24 +66,36 @@ describe("unsaved typing (item 1)", () => {
   }, 30_000);
 });
 
-describe("Edit per coin (item 5a)", () => {
-  test("stays open after a toggle and after a change from elsewhere", async () => {
+describe("Edit per coin (item 5a), on a page of its own", () => {
+  test("/trader links to it; a toggle there shows at once, and a change made elsewhere arrives live", async () => {
     const { page, errors } = await openTrader();
-    await page.click("#coin-lists summary");
-    expect(await page.locator("#coin-lists details").evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    expect(await page.locator("#coin-lists tr[data-coin]").count()).toBe(0); // no per-coin rows on /trader
+    await Promise.all([page.waitForURL(/\/trader\/coins$/), page.click("#coin-lists-edit")]);
+    await page.locator("#coin-lists-table[data-v]").waitFor();
+    await page.waitForFunction(() => (window as unknown as { wsOpen?: boolean }).wsOpen === true); // the coins page's own socket
     const before = started.server().controller.status().config.coin_blacklist.includes("DOGEUSDT");
-    await page.click(`#coin-lists tr[data-coin="DOGEUSDT"] button[value^="blacklist:"]`);
+    await page.click(`#coin-lists-table tr[data-coin="DOGEUSDT"] button[value^="blacklist:"]`);
     await page.locator("#flash", { hasText: "DOGEUSDT" }).waitFor();
     expect(started.server().controller.status().config.coin_blacklist.includes("DOGEUSDT")).toBe(!before);
-    await page.waitForFunction((on) => document.querySelector('#coin-lists tr[data-coin="DOGEUSDT"] button[value^="blacklist:"]')?.getAttribute("aria-pressed") === String(on), !before);
-    expect(await page.locator("#coin-lists details").evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    await page.waitForFunction((on) => document.querySelector('#coin-lists-table tr[data-coin="DOGEUSDT"] button[value^="blacklist:"]')?.getAttribute("aria-pressed") === String(on), !before);
+    expect(page.url()).toMatch(/\/trader\/coins$/); // htmx: no navigation
 
-    const version = await page.getAttribute("#coin-lists", "data-v");
+    const version = await page.getAttribute("#coin-lists-table", "data-v");
     const white = started.server().controller.status().config.coin_whitelist;
-    expect((await api(started.server(), "/config", { coin_whitelist: white.includes("ADAUSDT") ? white.filter((s) => s !== "ADAUSDT") : [...white, "ADAUSDT"] })).status).toBe(200);
-    await replacedAfter(page, "#coin-lists", version);
-    expect(await page.locator("#coin-lists details").evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    const adaOn = !white.includes("ADAUSDT");
+    expect((await api(started.server(), "/config", { coin_whitelist: adaOn ? [...white, "ADAUSDT"] : white.filter((s) => s !== "ADAUSDT") })).status).toBe(200);
+    await replacedAfter(page, "#coin-lists-table", version);
+    expect(await page.locator('#coin-lists-table tr[data-coin="ADAUSDT"] button[value^="whitelist:"]').getAttribute("aria-pressed")).toBe(String(adaOn));
     expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
+
+  test("without JavaScript a toggle posts and comes back to the coins page, changed", async () => {
+    const { page } = await openTrackedPage(started.browser(), `${started.server().url}/trader/coins`, { javaScript: false, live: false });
+    const before = started.server().controller.status().config.coin_blacklist.includes("XRPUSDT");
+    await Promise.all([page.waitForURL(/\/trader\/coins$/), page.click(`#coin-lists-table tr[data-coin="XRPUSDT"] button[value^="blacklist:"]`)]);
+    expect(started.server().controller.status().config.coin_blacklist.includes("XRPUSDT")).toBe(!before);
+    expect(await page.locator('#coin-lists-table tr[data-coin="XRPUSDT"] button[value^="blacklist:"]').getAttribute("aria-pressed")).toBe(String(!before));
     await page.close();
   }, 30_000);
 });

@@ -51,7 +51,12 @@ describe("trader page", () => {
     expect(account).toContain('data-metric="equity"><dt>Equity</dt><dd>10,000.00</dd>');
     expect(account).toContain('data-metric="kill_switch_distance_pct"><dt>Kill switch distance</dt><dd class="flat">50.00% (at 50%)</dd>');
     for (const tab of ["trade", "error", "signal", "cycle"]) expect(html).toContain(`id="log-${tab}"`);
-    expect(count(elementById(html, "coin-lists"), "data-coin=")).toBe(29);
+    // The per-coin toggles are on a page of their own, linked from the panel.
+    expect(count(elementById(html, "coin-lists"), "data-coin=")).toBe(0);
+    expect(elementById(html, "coin-lists")).toContain('<a href="/trader/coins" id="coin-lists-edit">Edit per coin (29 coins) →</a>');
+    const coins = await (await app.request("/trader/coins")).text();
+    expect(count(elementById(coins, "coin-lists-table"), "data-coin=")).toBe(29);
+    expect(coins).toContain("ws-connect=\"/ws?page=coins&amp;since=");
     expect(elementById(html, "live-reason")).toContain("<li>no CoinEx exchange");
   });
 
@@ -232,17 +237,30 @@ describe("controls", () => {
     expect(elementById(await cleared.text(), "lock-status")).toContain("Lockfile: none");
   });
 
-  test("coin toggles add to and remove from the lists", async () => {
+  test("coin toggles add to and remove from the lists; the coins page's answer carries its table", async () => {
     const { app, world } = await setup();
-    await postForm(app, "/trader/coin-list", { toggle: "blacklist:DOGEUSDT:on" }, { htmx: true });
-    await postForm(app, "/trader/coin-list", { toggle: "whitelist:BTCUSDT:on" }, { htmx: true });
+    await postForm(app, "/trader/coin-list", { toggle: "blacklist:DOGEUSDT:on", back: "coins" }, { htmx: true });
+    await postForm(app, "/trader/coin-list", { toggle: "whitelist:BTCUSDT:on", back: "coins" }, { htmx: true });
     expect(world.config.config.coin_blacklist).toEqual(["DOGEUSDT"]);
     expect(world.config.config.coin_whitelist).toEqual(["BTCUSDT"]);
-    const res = await postForm(app, "/trader/coin-list", { toggle: "blacklist:DOGEUSDT:off" }, { htmx: true });
+    const res = await postForm(app, "/trader/coin-list", { toggle: "blacklist:DOGEUSDT:off", back: "coins" }, { htmx: true });
     expect(world.config.config.coin_blacklist).toEqual([]);
-    expect(elementById(await res.text(), "coin-lists")).toContain('value="blacklist:DOGEUSDT:on" aria-pressed="false"');
-    const bad = await postForm(app, "/trader/coin-list", { toggle: "blacklist:NOPEUSDT:on" }, { htmx: true });
+    expect(elementById(await res.text(), "coin-lists-table")).toContain('value="blacklist:DOGEUSDT:on" aria-pressed="false"');
+    const bad = await postForm(app, "/trader/coin-list", { toggle: "blacklist:NOPEUSDT:on", back: "coins" }, { htmx: true });
     expect(bad.status).toBe(422);
+    // Without JavaScript: back to the coins page on success, the coins page with the refusal otherwise.
+    const plain = await postForm(app, "/trader/coin-list", { toggle: "whitelist:BTCUSDT:off", back: "coins" });
+    expect(plain.status).toBe(303);
+    expect(plain.headers.get("location")).toBe("/trader/coins");
+    const refused = await postForm(app, "/trader/coin-list", { toggle: "whitelist:NOPEUSDT:on", back: "coins" });
+    expect(refused.status).toBe(422);
+    const page = await refused.text();
+    expect(elementById(page, "flash")).toContain("Bad coin toggle");
+    expect(count(elementById(page, "coin-lists-table"), "data-coin=")).toBe(29);
+    // A form from a /trader page rendered before the move still works and answers as /trader.
+    const old = await postForm(app, "/trader/coin-list", { toggle: "blacklist:ETHUSDT:on" });
+    expect(old.headers.get("location")).toBe("/trader");
+    expect(world.config.config.coin_blacklist).toEqual(["ETHUSDT"]);
   });
 
   test("a page form refuses a JSON body with a clear message", async () => {

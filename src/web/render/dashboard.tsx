@@ -13,12 +13,12 @@ import type { LogKind } from "../../trader/ports.ts";
 import type { WebDeps } from "../deps.ts";
 import { buildJsonPayload } from "../live/json-payload.ts";
 import { MarketBanner } from "../../../views/banner.tsx";
-import { ScannerPage, TraderPage, type PageShell, type TraderFragments } from "../../../views/pages.tsx";
+import { CoinsPage, ScannerPage, TraderPage, type PageShell, type TraderFragments } from "../../../views/pages.tsx";
 import { CoinCard, coinCardId } from "../../../views/scanner/coin-card.tsx";
 import { Pager } from "../../../views/scanner/pager.tsx";
 import { Account } from "../../../views/trader/account.tsx";
 import { LOG_TABS, LogPanel, logPanelId } from "../../../views/trader/activity-log.tsx";
-import { CoinLists } from "../../../views/trader/coin-lists.tsx";
+import { COIN_LISTS_TABLE_ID, CoinLists, CoinListsTable } from "../../../views/trader/coin-lists.tsx";
 import { ConfigForm } from "../../../views/trader/config-form.tsx";
 import { History } from "../../../views/trader/history.tsx";
 import { NotifyChannels, NotifySettings } from "../../../views/trader/notifications.tsx";
@@ -56,6 +56,8 @@ export class Dashboard {
   readonly cache = new FragmentCache();
   readonly symbols: string[];
   private readonly traderIdList: string[];
+  /** /trader/coins: the banner and the per-coin toggles. */
+  private readonly coinsIdList: string[];
   /** The plain list's pages (ids per page number), and each page's HTML with the newest version it holds. */
   private readonly scannerIdLists = new Map<number, string[]>();
   private readonly scannerPageCaches = new Map<number, { version: number; html: string }>();
@@ -109,6 +111,8 @@ export class Dashboard {
     c.define({ id: ids.history, topics: ["account", "logs"], render: () => toHtml(<History trades={deps.record.closedTrades(HISTORY_LIMIT)} />) });
     c.define({ id: ids.config, topics: ["config"], render: () => toHtml(<ConfigForm config={this.status().config} />) });
     c.define({ id: ids.coinLists, topics: ["config"], render: () => toHtml(<CoinLists symbols={this.symbols} config={this.status().config} />) });
+    // The per-coin toggles: on /trader/coins only (a row per coin; not on every /trader load).
+    c.define({ id: COIN_LISTS_TABLE_ID, topics: ["config"], render: () => toHtml(<CoinListsTable symbols={this.symbols} config={this.status().config} />) });
     // "notify": a channel's state changed (src/notify/); apart from the form, so a message sent never resets a choice being made.
     c.define({ id: ids.notifyChannels, topics: ["notify"], render: () => toHtml(<NotifyChannels status={deps.notifications?.status() ?? null} />) });
     c.define({ id: ids.notifySettings, topics: ["config"], render: () => toHtml(<NotifySettings settings={this.status().config.notifications} />) });
@@ -122,6 +126,7 @@ export class Dashboard {
     }
     c.define({ id: "json", topics: ["market", "coins", "account", "status", "logs", "config"], render: () => JSON.stringify(buildJsonPayload(deps)), plain: true });
 
+    this.coinsIdList = [ids.banner, COIN_LISTS_TABLE_ID];
     this.traderIdList = [ids.banner, ids.state, ids.account, ids.positions, ids.history, ids.config, ids.coinLists, ids.notifyChannels, ids.notifySettings, ...LOG_TABS.map((t) => logPanelId(t.kind))];
   }
 
@@ -161,6 +166,10 @@ export class Dashboard {
 
   traderIds(): readonly string[] {
     return this.traderIdList;
+  }
+
+  coinsIds(): readonly string[] {
+    return this.coinsIdList;
   }
 
   /** "boot.version": what a page rendered now already contains. */
@@ -207,6 +216,18 @@ export class Dashboard {
     const html = "<!doctype html>" + toHtml(<TraderPage shell={this.shell} wsUrl={`/ws?page=trader&since=${this.since()}`} fragments={fragments} flash={flash} />);
     if (!oneOff) this.traderPageCache = { version, html };
     return html;
+  }
+
+  /** /trader/coins; `flash` (a refused toggle without JS) shows the result above the table. */
+  coinsPage(flash?: string): string {
+    // Rendered first: `since` must cover what the page holds.
+    const [banner, table] = this.cache.getAll(this.coinsIdList).map((f) => f.html) as [string, string];
+    return "<!doctype html>" + toHtml(<CoinsPage shell={this.shell} wsUrl={`/ws?page=coins&since=${this.since()}`} banner={banner} table={table} flash={flash} />);
+  }
+
+  /** What changed on /trader/coins after `version` (the answer to a toggle posted from it). */
+  coinsChangesSince(version: number): string[] {
+    return this.cache.changes(this.coinsIdList, version, { oob: true });
   }
 
   /** A one-off rendering of fragment `id`, marked with its current version (see FragmentCache.pin). */

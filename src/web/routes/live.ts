@@ -1,5 +1,5 @@
 /**
- * `GET /ws`: the one WebSocket. `?page=scanner|trader|backtest&since=boot.version`
+ * `GET /ws`: the one WebSocket. `?page=scanner|trader|coins|backtest&since=boot.version`
  * (what the page's ws-connect says) joins the page's group and first receives
  * whatever changed after the page was rendered; `?page=backtest&run=ID` joins
  * that backtest run's group (its page); `?page=coin&symbol=BTCUSDT&tf=5m`
@@ -23,7 +23,7 @@ import { scannerGroupFor } from "../render/scanner-lists.tsx";
 import { pagedGroup, parseScannerPage } from "../render/scanner-pages.ts";
 import { sameOriginWebSocket } from "../security/same-origin.ts";
 
-const PAGES = new Set(["scanner", "trader", "backtest", "coin"]);
+const PAGES = new Set(["scanner", "trader", "coins", "backtest", "coin"]);
 const COIN_SYMBOL = /^[A-Z0-9]{1,20}USDT$/;
 
 /** The live group a socket joins (the query was checked before the upgrade). */
@@ -32,6 +32,7 @@ function groupOf(format: string | undefined, page: string | undefined, run: stri
   if (page === "backtest") return run === undefined ? "backtest" : `backtest-run:${Number(run)}`;
   if (page === "coin" && isTimeframe(coin.tf)) return coinGroup(coin.symbol, coin.tf);
   if (page === "trader") return "trader";
+  if (page === "coins") return "coins";
   const scanner = scannerGroupFor(params);
   const paging = parseScannerPage(params);
   return pagedGroup(scanner.ok ? scanner.group : "scanner", paging.ok ? paging.page : 1);
@@ -64,7 +65,7 @@ export function liveRoutes(hub: LiveHub, upgradeWebSocket: UpgradeWebSocket<Serv
       const format = c.req.query("format");
       const page = c.req.query("page");
       if (format !== undefined && format !== "json" && format !== "html") return c.json({ error: `format must be json or html, not ${JSON.stringify(format)}` }, 400);
-      if (page !== undefined && !PAGES.has(page)) return c.json({ error: `page must be scanner, trader, backtest or coin, not ${JSON.stringify(page.slice(0, 40))}` }, 400);
+      if (page !== undefined && !PAGES.has(page)) return c.json({ error: `page must be scanner, trader, coins, backtest or coin, not ${JSON.stringify(page.slice(0, 40))}` }, 400);
       if (page === "coin") {
         const symbol = c.req.query("symbol") ?? "";
         const tf = c.req.query("tf") ?? "";

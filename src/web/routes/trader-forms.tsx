@@ -4,7 +4,7 @@
  *  - to htmx: the trader fragments that changed (out-of-band swaps) and a
  *    flash line with the result;
  *  - without JavaScript: 303 back to /trader on success, or the whole page
- *    with the refusal shown where it belongs.
+ *    with the refusal shown where it belongs (a coin toggle: /trader/coins).
  * Emergency Stop, Close All and Reset baseline need a confirmation: htmx
  * asks with hx-confirm; a plain post gets a confirmation page first, whose
  * form carries a single-use token (confirm-tokens.ts): only that form, once,
@@ -23,6 +23,7 @@ import { parseConfigForm } from "../forms/parse-config-form.ts";
 import { TRADER_FRAGMENT_IDS, type Dashboard, type PageOverrides } from "../render/dashboard.tsx";
 import { toHtml } from "../render/to-html.ts";
 import { ConfirmPage, FlashMessage, type PageShell } from "../../../views/pages.tsx";
+import { COINS_PAGE_PATH } from "../../../views/trader/coin-lists.tsx";
 import { ConfigForm } from "../../../views/trader/config-form.tsx";
 import { NotifySettings } from "../../../views/trader/notifications.tsx";
 import { TraderState } from "../../../views/trader/trader-state.tsx";
@@ -40,12 +41,17 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
   const { controller } = deps;
   const deadlineMs = options.controlDeadlineMs ?? CONTROL_DEADLINE_MS;
 
-  /** The answer to a page action (see the module comment). */
-  function answer(c: Context, before: number, result: FormResult, overrides: PageOverrides = {}, failStatus: 422 | 500 | 502 = 422): Response {
+  /**
+   * The answer to a page action (see the module comment). `page` "coins": it
+   * was posted from /trader/coins, whose fragments ride along and to which a
+   * plain post comes back.
+   */
+  function answer(c: Context, before: number, result: FormResult, overrides: PageOverrides = {}, failStatus: 422 | 500 | 502 = 422, page: "trader" | "coins" = "trader"): Response {
     dashboard.forgetStatus();
     const flash = toHtml(<FlashMessage ok={result.ok} message={result.message} />);
     const status = result.accepted ? 202 : result.ok ? 200 : failStatus;
     if (isHtmx(c)) {
+      if (page === "coins") return c.html([flash, ...dashboard.coinsChangesSince(before)].join(""), status);
       // The flash line is the main content (swapped into #flash, which no push replaces);
       // fragments ride along as out-of-band swaps, overrides carrying the version they replace.
       const keys = Object.keys(overrides) as (keyof PageOverrides)[];
@@ -55,8 +61,8 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
       return c.html([flash, ...changed, ...pinned].join(""), status);
     }
     // "Still running" must be seen: the page with the flash, not a redirect that would drop it.
-    if (result.ok && !result.accepted && Object.keys(overrides).length === 0) return c.redirect("/trader", 303);
-    return c.html(dashboard.traderPage(overrides, flash), status);
+    if (result.ok && !result.accepted && Object.keys(overrides).length === 0) return c.redirect(page === "coins" ? COINS_PAGE_PATH : "/trader", 303);
+    return c.html(page === "coins" ? dashboard.coinsPage(flash) : dashboard.traderPage(overrides, flash), status);
   }
 
   /**
@@ -210,19 +216,22 @@ export function traderForms(deps: WebDeps, dashboard: Dashboard, shell: PageShel
   forms.post("/coin-list", (c) =>
     withForm(c, async (fields) => {
       const before = dashboard.cache.version();
+      // The toggles live on /trader/coins (its form says so); an older /trader page's form does not.
+      const page = field(fields, "back") === "coins" ? "coins" : "trader";
+      const reply = (result: FormResult, failStatus: 422 | 500 = 422) => answer(c, before, result, {}, failStatus, page);
       const toggle = field(fields, "toggle") ?? "";
       const match = /^(whitelist|blacklist):([A-Z0-9]{1,20}USDT):(on|off)$/.exec(toggle);
       if (!match || !dashboard.symbols.includes(match[2] ?? "")) {
-        return answer(c, before, { ok: false, message: `Bad coin toggle ${JSON.stringify(toggle)}: expected whitelist|blacklist:SYMBOL:on|off for a tracked coin` });
+        return reply({ ok: false, message: `Bad coin toggle ${JSON.stringify(toggle)}: expected whitelist|blacklist:SYMBOL:on|off for a tracked coin` });
       }
       const [, list, symbol, state] = match as unknown as [string, "whitelist" | "blacklist", string, "on" | "off"];
       const key = list === "whitelist" ? "coin_whitelist" : "coin_blacklist";
       const current = controller.status().config[key];
       const next = state === "on" ? (current.includes(symbol) ? current : [...current, symbol]) : current.filter((s) => s !== symbol);
-      if (next === current) return answer(c, before, { ok: true, message: `${symbol} already on the ${list}` });
+      if (next === current) return reply({ ok: true, message: `${symbol} already on the ${list}` });
       const update = await controller.updateConfig({ [key]: next }, "page");
-      if (!update.ok && update.storage) return answer(c, before, { ok: false, message: update.error }, {}, 500);
-      return answer(c, before, update.ok
+      if (!update.ok && update.storage) return reply({ ok: false, message: update.error }, 500);
+      return reply(update.ok
         ? { ok: true, message: `${symbol} ${state === "on" ? "added to" : "removed from"} the ${list}` }
         : { ok: false, message: `Coin list not saved: ${update.issues.length > 0 ? update.issues.map((issue) => issue.message).join("; ") : update.error}` });
     }),
