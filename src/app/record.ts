@@ -82,7 +82,13 @@ export function journalFor(store: TraderStore, onWrite: () => void = () => {}): 
     openTrades: (exchange) =>
       store.openTrades().filter((t) => t.exchange === exchange).map((t) => ({
         symbol: t.symbol, side: t.side, size: t.size, entry_price: t.entry_price, fees: t.fees, opened_at: t.opened_at, exchange: t.exchange,
+        closing_reason: store.closingReason(t.id),
       })),
+    noteClosing: (exchange, symbol, reason, at) =>
+      safely(`closing note ${symbol}`, () => {
+        const open = store.openTrades().find((t) => t.symbol === symbol && t.exchange === exchange);
+        if (open) store.noteClosing(open.id, reason, at);
+      }),
     lastCloseAt: (symbol, exchange) => store.lastCloseAt(symbol, exchange),
     equitySnapshot: (entry) => safely("equity snapshot", () => void store.snapshotEquity(entry)),
   };

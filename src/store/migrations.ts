@@ -66,6 +66,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX trades_mode_closed ON trades (mode, closed_at) WHERE closed_at IS NOT NULL;
   `,
+  // 4: why the bot is closing an open trade, noted before its close order goes out, so
+  // a close whose record a crash cut off is recorded with that reason at the restart
+  // (src/trader/reconcile.ts), not as "closed outside the bot". Gone with the close.
+  `
+  CREATE TABLE closing_notes (
+    trade_id INTEGER PRIMARY KEY REFERENCES trades (id),
+    reason TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** Brings the database up to the newest schema; refuses a database written by a newer program. */

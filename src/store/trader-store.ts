@@ -117,6 +117,9 @@ export class TraderStore {
   private readonly tradeByClient: Statement<TradeRecord>;
   private readonly closeTrade: Statement<TradeRecord>;
   private readonly selectOpenTrades: Statement<TradeRecord>;
+  private readonly upsertClosingNote: Statement;
+  private readonly selectClosingNote: Statement<{ reason: string }>;
+  private readonly deleteClosingNote: Statement;
   private readonly selectLastClose: Statement<{ closed_at: number | null }>;
   private readonly selectClosedTrades: Statement<TradeRecord>;
   private readonly insertLog: Statement<LogRow>;
@@ -157,6 +160,9 @@ export class TraderStore {
        RETURNING *`,
     );
     this.selectOpenTrades = db.prepare(`SELECT * FROM trades WHERE closed_at IS NULL ORDER BY opened_at, id`);
+    this.upsertClosingNote = db.prepare(`INSERT OR REPLACE INTO closing_notes (trade_id, reason, at) SELECT id, $reason, $at FROM trades WHERE id = $trade_id AND closed_at IS NULL`);
+    this.selectClosingNote = db.prepare(`SELECT reason FROM closing_notes WHERE trade_id = ?`);
+    this.deleteClosingNote = db.prepare(`DELETE FROM closing_notes WHERE trade_id = ?`);
     this.selectLastClose = db.prepare(`SELECT MAX(closed_at) AS closed_at FROM trades WHERE symbol = $symbol AND exchange = $exchange AND closed_at IS NOT NULL`);
     this.selectClosedTrades = db.prepare(
       `SELECT * FROM trades WHERE closed_at IS NOT NULL ORDER BY closed_at DESC, id DESC LIMIT ?`,
@@ -243,6 +249,7 @@ export class TraderStore {
           : `there is no trade ${close.trade_id}`;
         return { ok: false, error };
       }
+      this.deleteClosingNote.run(trade.id);
       this.insertLogRow(
         "trade",
         message || `closed ${trade.side} ${trade.symbol} ${formatAmount(trade.size)} @ ${formatPrice(trade.exit_price ?? Number.NaN)}, P&L ${formatSignedUsd(trade.pnl ?? Number.NaN)} USDT: ${trade.close_reason}`,
@@ -260,6 +267,25 @@ export class TraderStore {
   /** Open trades, oldest first. */
   openTrades(): TradeRecord[] {
     return this.selectOpenTrades.all();
+  }
+
+  /**
+   * Notes why the bot is closing open trade `tradeId`, before its close order goes out
+   * (migration 4). Written like the cycle's narration, without its own fsync: it is
+   * there after a process crash, the case it exists for, and a power cut costs only
+   * the label. Nothing is noted for a trade that is not open.
+   */
+  noteClosing(tradeId: number, reason: string, at: number): void {
+    if (!Number.isSafeInteger(tradeId)) throw new StoreInputError(`noteClosing: trade id must be an integer, got ${tradeId}`);
+    if (typeof reason !== "string" || reason === "") throw new StoreInputError("noteClosing: reason must be a non-empty string");
+    const write = () => void this.upsertClosingNote.run({ trade_id: tradeId, reason, at });
+    if (this.db.inTransaction || this.options.synchronous !== "FULL") write();
+    else this.withoutFsync(write);
+  }
+
+  /** Why the bot was closing open trade `tradeId` (noteClosing), or null. */
+  closingReason(tradeId: number): string | null {
+    return this.selectClosingNote.get(tradeId)?.reason ?? null;
   }
 
   /** When a trade of `symbol` on `exchange` last closed (ms), or null. */

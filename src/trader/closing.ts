@@ -33,6 +33,8 @@ export async function closeWithRetries(exchange: Exchange, position: Position, r
   const attempts = options.attempts ?? 3;
   const retryDelayMs = options.retryDelayMs ?? 1000;
   let lastError = "";
+  // Before any close order: if its record is cut off, the restart still knows why (reconcile.ts).
+  ports.journal.noteClosing?.(exchange.name, position.symbol, reason, ports.now());
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
       const at = ports.now();

@@ -33,6 +33,8 @@ export interface OpenTradeRecord {
   fees: number;
   opened_at: number;
   exchange: string;
+  /** Why the bot was closing it when it last tried (TraderJournal.noteClosing), if it has. */
+  closing_reason?: string | null;
 }
 
 export interface TraderJournal {
@@ -75,6 +77,12 @@ export interface TraderJournal {
   hasOrderWithClientId(clientId: string): boolean;
   /** Trades recorded as open on `exchange`. */
   openTrades(exchange: string): OpenTradeRecord[];
+  /**
+   * Notes why the bot is closing the open trade of `symbol` on `exchange`, before the
+   * close order goes out, so that a close whose record is cut off (a crash, a lost
+   * answer) is recorded with this reason, not as a close from outside. Never throws.
+   */
+  noteClosing?(exchange: string, symbol: string, reason: string, at: number): void;
   /** When a trade of `symbol` on `exchange` last closed (ms), or null. */
   lastCloseAt(symbol: string, exchange: string): number | null;
   equitySnapshot(entry: { at: number; equity: number; available: number; margin: number; unrealized_pnl: number; mode: TraderMode }): void;

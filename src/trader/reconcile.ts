@@ -8,7 +8,9 @@
  * A trade the journal holds open whose symbol is no longer among the positions
  * is matched to the newest finished position of that symbol that ended after
  * the trade opened. If none matches yet (the history can lag), the trade stays
- * open in the record and the next reconciliation tries again.
+ * open in the record and the next reconciliation tries again. A plain close
+ * the bot was making itself (noted before its order: closing.ts) is recorded
+ * with the bot's reason: its own record was cut off (a crash, a lost answer).
  */
 import type { CloseKind, ClosedPosition, Exchange, Position } from "../exchange/types.ts";
 import { formatPrice, formatSignedUsd } from "../util/number-format.ts";
@@ -38,7 +40,10 @@ export async function reconcileClosedPositions(exchange: Exchange, positions: Po
   for (const trade of missing) {
     const finished = matchFinished(trade, history);
     if (!finished) continue;
-    const reason = CLOSE_REASONS[finished.kind];
+    // A plain close the bot itself was making (its record cut off by a crash or a lost
+    // answer) keeps the bot's reason; an exchange-side stop, a liquidation or ADL are
+    // what the exchange says they were, whatever the bot was doing.
+    const reason = finished.kind === "close" && trade.closing_reason ? trade.closing_reason : CLOSE_REASONS[finished.kind];
     recordClose(exchange.name, trade, reason, finished.closed_at, {
       exit_price: finished.exit_price,
       // The history's fees cover both fills; the record already holds the opening fee.

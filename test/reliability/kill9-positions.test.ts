@@ -321,9 +321,14 @@ test("kill -9 while trading: the record, the paper exchange and the owner's file
   // 4: right after a close the trader ordered (the owner's Close), before the record has it.
   await openPositions(1);
   const recorded = (await status()).positions.filter((p: { symbol: string }) => !orphans.some((o) => o.symbol === p.symbol)) as { symbol: string }[];
-  await armedKill(() => api().post("/api/trader/close-position", { symbol: recorded[0]?.symbol ?? "BTCUSDT" }));
+  const ownersClose = recorded[0]?.symbol ?? "BTCUSDT";
+  await armedKill(() => api().post("/api/trader/close-position", { symbol: ownersClose }));
   const closeCut = await afterKill(left, "kill after a close", "paper (take-profit|stop-loss|liquidation)", { CYCLE_INTERVAL_MS: "60000" });
   expect(closeCut.closedNotRecorded.length).toBeGreaterThanOrEqual(1);
+  // Recorded at the restart with the owner's reason, noted before the close order went out (src/trader/closing.ts).
+  const afterClose = (await api().get("/api/trader/logs?kind=trade&limit=1000")).body.entries as { message: string; data: any }[];
+  const ownersLine = afterClose.find((e) => e.data?.event === "close" && e.message.includes(` ${ownersClose} `));
+  expect({ recorded: ownersLine?.message ?? null }).toEqual({ recorded: expect.stringContaining("(closed by owner (api))") });
 
   // 5: right after an exchange-side stop fired between cycles (cycles are a minute apart here).
   await openPositions(1);

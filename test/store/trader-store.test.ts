@@ -50,7 +50,23 @@ describe("opening the store", () => {
     expect(pragma("synchronous")).toBe(2); // 2 = FULL in SQLite's numbering
     expect(pragma("busy_timeout")).toBe(5000);
     expect(pragma("user_version")).toBe(MIGRATIONS.length);
-    expect(MIGRATIONS.length).toBe(3);
+    expect(MIGRATIONS.length).toBe(4);
+  });
+
+  test("an owner's version-3 file (before closing notes) opens at version 4 with its trades, and notes work", () => {
+    const dataDir = makeTempDir("store");
+    const old = new Database(join(dataDir, DB_FILE_NAME));
+    migrate(old, MIGRATIONS.slice(0, 3));
+    old.run(`INSERT INTO trades (symbol, side, size, entry_price, fees, margin, leverage, opened_at, open_reason, client_id, exchange, mode)
+             VALUES ('BTCUSDT', 'long', 0.02, 50000, 0.5, 200, 5, 1700000000000, 'long score 62', 'open-btc-1', 'paper', 'dry-run')`);
+    old.close();
+    const store = openStore(dataDir);
+    open.push(store);
+    expect(Object.values(store.db.query("PRAGMA user_version").get() as object)[0]).toBe(4);
+    const [trade] = store.openTrades();
+    expect(trade?.client_id).toBe("open-btc-1");
+    store.noteClosing(trade!.id, "closed by owner (page)", 1_700_000_100_000);
+    expect(store.closingReason(trade!.id)).toBe("closed by owner (page)");
   });
 
   test("reopening keeps the data and does not migrate again", () => {
