@@ -1,5 +1,5 @@
 // The coin page's chart, drawn with TradingView Lightweight Charts (served as
-// /static/lightweight-charts.js). Everything drawn was computed on the server:
+// /static/lightweight-charts.js, in the theme of chart-theme.js). Everything drawn was computed on the server:
 //   #coin-chart-data (JSON)      the bars and every indicator series;
 //   #coin-trades-SYMBOL          data-markers: this bot's entries and exits;
 //   #coin-position-SYMBOL        data-levels: the open position's price lines;
@@ -13,7 +13,8 @@
   var dataEl = document.getElementById("coin-chart-data");
   var box = document.getElementById("coin-chart");
   var LC = window.LightweightCharts;
-  if (!dataEl || !box || !LC) return;
+  var theme = window.ChartTheme; // static/chart-theme.js
+  if (!dataEl || !box || !LC || !theme) return;
   var data = JSON.parse(dataEl.textContent || "{}");
   var series = data.series;
   if (!series || series.t.length === 0) {
@@ -26,16 +27,12 @@
     return;
   }
 
-  var css = getComputedStyle(document.documentElement);
-  function color(name, fallback) {
-    return css.getPropertyValue(name).trim() || fallback;
-  }
-  var GREEN = color("--green", "#3fb950");
-  var RED = color("--red", "#f85149");
-  var YELLOW = color("--yellow", "#d29922");
-  var BLUE = color("--blue", "#58a6ff");
-  var GRAY = color("--gray", "#6e7681");
-  var LINE = color("--line", "#30363d");
+  var GREEN = theme.GREEN;
+  var RED = theme.RED;
+  var YELLOW = theme.YELLOW;
+  var BLUE = theme.BLUE;
+  var GRAY = theme.GRAY;
+  var LINE = theme.LINE;
   // Fast EMA light, slow EMA dark.
   var RIBBON = ["#cae8ff", "#a5d6ff", "#79c0ff", "#58a6ff", "#388bfd", "#1f6feb"];
   var RIBBON_KEYS = ["ema8", "ema13", "ema21", "ema34", "ema55", "ema89"];
@@ -49,22 +46,11 @@
     return Object.assign({}, a, b);
   }
 
-  var chart = LC.createChart(box, {
-    autoSize: true,
-    layout: {
-      background: { type: "solid", color: color("--panel", "#161b22") },
-      textColor: color("--muted", "#8b949e"),
-      fontFamily: getComputedStyle(document.body).fontFamily,
-      fontSize: 11,
-      // The logo would add a <style> element (refused by the page's CSP); the credit is in the page instead.
-      attributionLogo: false,
-      panes: { separatorColor: LINE, separatorHoverColor: LINE },
-    },
-    grid: { vertLines: { color: "#21262d" }, horzLines: { color: "#21262d" } },
-    rightPriceScale: { borderColor: LINE },
-    timeScale: { borderColor: LINE, timeVisible: true, secondsVisible: false, rightOffset: 3 },
+  var chart = LC.createChart(box, theme.options("--panel", {
+    layout: { panes: { separatorColor: LINE, separatorHoverColor: LINE } },
+    timeScale: { rightOffset: 3 },
     crosshair: { mode: LC.CrosshairMode.Normal },
-  });
+  }));
 
   /** The open position's levels ({kind, label, price}); with `fitLevels` the price scale takes them in. */
   var levels = [];

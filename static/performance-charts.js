@@ -1,5 +1,6 @@
 // The performance page's charts, drawn with TradingView Lightweight Charts
-// (served as /static/lightweight-charts.js) over the server-rendered SVG
+// (served as /static/lightweight-charts.js, in the theme of chart-theme.js)
+// over the server-rendered SVG
 // charts, which stay as they are when this script or the library is missing.
 // Everything comes from the server (#perf-chart-data):
 //   {pnl|equity|bars: {type: "baseline"|"line"|"histogram", points: [[sec, value, text], …]}}
@@ -11,17 +12,13 @@
   "use strict";
   var dataEl = document.getElementById("perf-chart-data");
   var LC = window.LightweightCharts;
-  if (!dataEl || !LC) return;
+  var theme = window.ChartTheme; // static/chart-theme.js
+  if (!dataEl || !LC || !theme) return;
   var data = JSON.parse(dataEl.textContent || "{}");
 
-  var css = getComputedStyle(document.documentElement);
-  function color(name, fallback) {
-    return css.getPropertyValue(name).trim() || fallback;
-  }
-  var GREEN = color("--green", "#3fb950");
-  var RED = color("--red", "#f85149");
-  var BLUE = color("--blue", "#58a6ff");
-  var LINE = color("--line", "#30363d");
+  var GREEN = theme.GREEN;
+  var RED = theme.RED;
+  var BLUE = theme.BLUE;
   var money = { type: "price", precision: 2, minMove: 0.01 };
 
   function seriesFor(chart, spec) {
@@ -51,22 +48,11 @@
     var readout = figure.querySelector(".chart-readout");
     if (!spec || !holder || spec.points.length === 0) return;
     holder.hidden = false;
-    var chart = LC.createChart(holder, {
-      autoSize: true,
-      layout: {
-        background: { type: "solid", color: color("--panel-2", "#1c232c") },
-        textColor: color("--muted", "#8b949e"),
-        fontFamily: getComputedStyle(document.body).fontFamily,
-        fontSize: 11,
-        // The logo would add a <style> element (refused by the page's CSP); the credit is on the page.
-        attributionLogo: false,
-      },
-      grid: { vertLines: { color: "#21262d" }, horzLines: { color: "#21262d" } },
-      rightPriceScale: { borderColor: LINE },
-      timeScale: { borderColor: LINE, timeVisible: spec.type !== "histogram", secondsVisible: false },
+    var chart = LC.createChart(holder, theme.options("--panel-2", {
+      timeScale: { timeVisible: spec.type !== "histogram" },
       crosshair: { mode: LC.CrosshairMode.Magnet },
       handleScroll: { vertTouchDrag: false },
-    });
+    }));
     var series = seriesFor(chart, spec);
     series.setData(pointsFor(spec));
     chart.timeScale().fitContent();

@@ -121,7 +121,7 @@ export function createApp(deps: WebDeps, options: CreateAppOptions = {}): Dashbo
   const backtests = new BacktestView(deps.backtests ?? null, dashboard.cache, shell, () => dashboard.status().config, backtestsUnavailable);
   // Sorted and filtered scanner pages; `live` is made just below and only called later.
   const lists = new ScannerLists(deps, dashboard, shell, (topics) => live.changed(topics), options.scannerReorderMs);
-  const coins = new CoinView(deps, dashboard, shell, { charts: assets.url("lightweight-charts.js"), coinChart: assets.url("coin-chart.js") });
+  const coins = new CoinView(deps, dashboard, shell, { charts: assets.url("lightweight-charts.js"), theme: assets.url("chart-theme.js"), coinChart: assets.url("coin-chart.js") });
   const live = new LiveHub(dashboard.cache, {
     groups: { scanner: () => dashboard.scannerIds(), trader: () => dashboard.traderIds(), coins: () => dashboard.coinsIds(), json: () => ["json"], [BACKTEST_GROUP]: () => backtests.listIds() },
     dynamicGroups: (name) => backtests.groupIds(name) ?? coins.groupIds(name) ?? lists.groupIds(name) ?? dashboard.scannerPageGroupIds(name),
@@ -175,7 +175,7 @@ export function createApp(deps: WebDeps, options: CreateAppOptions = {}): Dashbo
   const controlDeadlineMs = options.controlDeadlineMs ?? CONTROL_DEADLINE_MS;
   app.route("/trader", traderForms(deps, dashboard, shell, { controlDeadlineMs }));
   app.route("/backtest", backtestRoutes(deps, backtests, () => dashboard.status().config));
-  const tradeScripts = { charts: assets.url("lightweight-charts.js"), performance: assets.url("performance-charts.js") };
+  const tradeScripts = { charts: assets.url("lightweight-charts.js"), theme: assets.url("chart-theme.js"), performance: assets.url("performance-charts.js") };
   app.route("/", tradePages(deps, { shell, scripts: tradeScripts, status: () => dashboard.status() }));
   app.route("/api/trader", traderApi(deps, { controlDeadlineMs, statusBody: () => statusJson.body() }));
   app.route("/api/backtests", backtestApi(deps, backtestsUnavailable));

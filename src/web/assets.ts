@@ -15,6 +15,7 @@ import wsFile from "../../node_modules/htmx-ext-ws/dist/ws.min.js" with { type: 
 import chartsFile from "../../node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js" with { type: "file" };
 import liveFile from "../../static/live.js" with { type: "file" };
 import connectionFile from "../../static/connection.js" with { type: "file" };
+import chartThemeFile from "../../static/chart-theme.js" with { type: "file" };
 import coinChartFile from "../../static/coin-chart.js" with { type: "file" };
 import performanceChartsFile from "../../static/performance-charts.js" with { type: "file" };
 import cssFile from "../../static/app.css" with { type: "file" };
@@ -35,6 +36,8 @@ const SOURCES: AssetSource[] = [
   { name: "connection.js", file: connectionFile, type: "text/javascript; charset=utf-8" },
   // TradingView Lightweight Charts (the coin page's chart), and the page's own script that drives it.
   { name: "lightweight-charts.js", file: chartsFile, type: "text/javascript; charset=utf-8" },
+  // The dashboard's theme for those charts, shared by the coin and performance pages' scripts.
+  { name: "chart-theme.js", file: chartThemeFile, type: "text/javascript; charset=utf-8" },
   { name: "coin-chart.js", file: coinChartFile, type: "text/javascript; charset=utf-8" },
   // The performance page's charts, drawn with the same library over its server-rendered SVG.
   { name: "performance-charts.js", file: performanceChartsFile, type: "text/javascript; charset=utf-8" },
@@ -52,7 +55,7 @@ export interface Asset {
   etag: string;
 }
 
-export type AssetName = "htmx.min.js" | "htmx-ext-ws.min.js" | "live.js" | "connection.js" | "lightweight-charts.js" | "coin-chart.js" | "performance-charts.js" | "app.css" | "favicon.svg";
+export type AssetName = "htmx.min.js" | "htmx-ext-ws.min.js" | "live.js" | "connection.js" | "lightweight-charts.js" | "chart-theme.js" | "coin-chart.js" | "performance-charts.js" | "app.css" | "favicon.svg";
 
 export interface Assets {
   get(path: string): Asset | undefined;

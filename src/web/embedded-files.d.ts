@@ -11,6 +11,10 @@ declare module "*/static/connection.js" {
   const path: string;
   export default path;
 }
+declare module "*/static/chart-theme.js" {
+  const path: string;
+  export default path;
+}
 declare module "*/static/coin-chart.js" {
   const path: string;
   export default path;

@@ -23,6 +23,8 @@ export interface CoinFragments {
 /** URLs of the chart library and of the page's own script. */
 export interface CoinScripts {
   charts: string;
+  /** static/chart-theme.js: the look both chart pages share. */
+  theme: string;
   coinChart: string;
 }
 
@@ -89,6 +91,7 @@ export function CoinPage(props: {
         {raw(f.trades)}
         <script type="application/json" id={CHART_DATA_ID}>{raw(props.chartJson)}</script>
         <script src={props.scripts.charts} defer />
+        <script src={props.scripts.theme} defer />
         <script src={props.scripts.coinChart} defer />
       </main>
     </Layout>

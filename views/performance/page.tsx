@@ -21,7 +21,7 @@ export const MODE_WORDS: Record<TradeMode, string> = { live: "live (CoinEx)", "d
 
 export interface PerformancePageProps {
   shell: PageShell;
-  scripts: { charts: string; performance: string };
+  scripts: { charts: string; theme: string; performance: string };
   mode: TradeMode;
   /** The mode the trader is in now (paused: the one it last traded in). */
   currentMode: TradeMode;
@@ -156,6 +156,7 @@ export function PerformancePage(props: PerformancePageProps) {
             </p>
             <script type="application/json" id={CHART_DATA_ID}>{raw(chartDataJson(data))}</script>
             <script src={props.scripts.charts} defer />
+            <script src={props.scripts.theme} defer />
             <script src={props.scripts.performance} defer />
           </>
         ) : null}

@@ -22,7 +22,7 @@ import { PerformancePage } from "../../../views/performance/page.tsx";
 
 export interface TradePagesOptions {
   shell: PageShell;
-  scripts: { charts: string; performance: string };
+  scripts: { charts: string; theme: string; performance: string };
   status: StatusSource;
 }
 
