@@ -7,6 +7,10 @@
  * - GET /ws      → WebSocket; every client subscribes to one topic
  * - POST /publish (body = the message) → Bun's own pub/sub: one
  *   `server.publish` to the topic every client subscribed to, then 204.
+ * - POST /answer/NAME (JSON {headers: [[name, value], …], body}) keeps an
+ *   answer; GET /answer/NAME then returns those bytes with those headers, as
+ *   a Blob made once: the least Bun does to send the product's own answer
+ *   (bench/http.ts registers the product's status JSON and /trader page).
  *
  * WebSocket messages are compressed with permessage-deflate (one shared
  * compressor) when the client offers it, as the product's are
@@ -22,6 +26,7 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
 }
 
 const TOPIC = "all";
+const answers = new Map<string, { blob: Blob; headers: Headers }>();
 
 Bun.serve({
   hostname: "127.0.0.1",
@@ -36,6 +41,16 @@ Bun.serve({
       // uncompressed and the baseline skips the deflate work the product's fan-out pays.
       server.publish(TOPIC, await request.text(), true);
       return new Response(null, { status: 204 });
+    }
+    if (path.startsWith("/answer/")) {
+      const name = path.slice("/answer/".length);
+      if (request.method === "POST") {
+        const shape = (await request.json()) as { headers: [string, string][]; body: string };
+        answers.set(name, { blob: new Blob([shape.body]), headers: new Headers(shape.headers) });
+        return new Response(null, { status: 204 });
+      }
+      const answer = answers.get(name);
+      return answer ? new Response(answer.blob, { headers: answer.headers }) : new Response(`no answer ${name} kept`, { status: 404 });
     }
     if (path === "/" || path === "/health") return new Response("hello");
     return new Response("not found", { status: 404 });

@@ -12,6 +12,12 @@
  * per-round ratios to the baseline, which is what stays comparable when other
  * work on the machine changes the absolute numbers.
  *
+ * A second baseline per endpoint (`same_answer_*`): the hello server sending
+ * the product's own answer — the same body bytes with the same headers
+ * (security headers included), copied from the product's answer at the start
+ * and sent as a Blob made once — so `ratio_to_same_answer` shows what the
+ * product adds to what Bun itself takes to send those bytes.
+ *
  * `cpu_us_per_req`: the server process's CPU time (user + system, from
  * /proc) over the requests it answered in a round, median over the rounds,
  * with the baseline's beside it (`cpu_ratio` = baseline ÷ ours, comparable
@@ -32,7 +38,7 @@ export interface HttpBenchOptions {
 }
 
 interface Target {
-  name: "baseline" | "http.status" | "http.trader_page";
+  name: "baseline" | "http.status" | "http.trader_page" | "same.status" | "same.trader_page";
   url: string;
   goalReqS: number | null;
   /** Wanted share of the baseline's req/s (issue 17). */
@@ -57,11 +63,15 @@ export async function benchHttp(options: HttpBenchOptions = {}): Promise<object[
     const hello = await startHelloServer();
     servers.push(hello);
     const bytes = await checkResponses(product.url);
+    await keepAnswer(hello.url, "status", `${product.url}/api/trader/status`);
+    await keepAnswer(hello.url, "trader", `${product.url}/trader`);
 
     const targets: Target[] = [
       { name: "baseline", url: `${hello.url}/`, goalReqS: null, goalRatio: null, server: hello, runs: [], cpuUs: [] },
       { name: "http.status", url: `${product.url}/api/trader/status`, goalReqS: 20_000, goalRatio: 0.7, server: product, runs: [], cpuUs: [] },
       { name: "http.trader_page", url: `${product.url}/trader`, goalReqS: 3_000, goalRatio: 0.6, server: product, runs: [], cpuUs: [] },
+      { name: "same.status", url: `${hello.url}/answer/status`, goalReqS: null, goalRatio: null, server: hello, runs: [], cpuUs: [] },
+      { name: "same.trader_page", url: `${hello.url}/answer/trader`, goalReqS: null, goalRatio: null, server: hello, runs: [], cpuUs: [] },
     ];
     for (const target of targets) await loadHttp(target.url, { ...load, durationMs: 1000 }); // warm-up (JIT, caches)
     for (let r = 0; r < rounds; r++) {
@@ -74,9 +84,12 @@ export async function benchHttp(options: HttpBenchOptions = {}): Promise<object[
       }
     }
 
-    const [baseline, ...measured] = targets as [Target, ...Target[]];
+    const [baseline, ...others] = targets as [Target, ...Target[]];
+    const measured = others.filter((t) => t.name.startsWith("http."));
     return measured.map((target) => {
       const ratios = target.runs.map((run, i) => run.req_s / (baseline.runs[i]?.req_s ?? NaN));
+      const same = others.find((t) => t.name === (target.name === "http.status" ? "same.status" : "same.trader_page")) as Target;
+      const sameRatios = target.runs.map((run, i) => run.req_s / (same.runs[i]?.req_s ?? NaN));
       const reqS = median(target.runs.map((r) => r.req_s));
       const failures = target.runs.reduce((n, r) => n + r.errors + r.non2xx, 0);
       const ratio = median(ratios);
@@ -93,6 +106,9 @@ export async function benchHttp(options: HttpBenchOptions = {}): Promise<object[
         cpu_us_per_req: round(cpuUs, 1),
         baseline_cpu_us_per_req: round(baselineCpuUs, 1),
         cpu_ratio: round(baselineCpuUs / cpuUs, 3),
+        same_answer_req_s: Math.round(median(same.runs.map((r) => r.req_s))),
+        same_answer_ratio_to_hello: round(median(same.runs.map((run, i) => run.req_s / (baseline.runs[i]?.req_s ?? NaN))), 3),
+        ratio_to_same_answer: round(median(sameRatios), 3),
         goal_req_s: target.goalReqS,
         goal_ratio: target.goalRatio,
         meets_goal: target.goalReqS !== null && reqS >= target.goalReqS && failures === 0 && ratio >= (target.goalRatio ?? 0),
@@ -110,6 +126,21 @@ export async function benchHttp(options: HttpBenchOptions = {}): Promise<object[
   } finally {
     for (const server of servers) await server.stop();
   }
+}
+
+/** Gives the hello server the product's answer at `url` (headers and body) to send as its own (GET /answer/NAME). */
+async function keepAnswer(helloUrl: string, name: string, url: string): Promise<void> {
+  const answer = await fetch(url);
+  const body = await answer.text();
+  // Per answer, not per route: Bun writes these itself, for the hello server too.
+  const headers: [string, string][] = [];
+  answer.headers.forEach((value, header) => {
+    if (header !== "content-length" && header !== "date") headers.push([header, value]);
+  });
+  const kept = await fetch(`${helloUrl}/answer/${name}`, { method: "POST", body: JSON.stringify({ headers, body }) });
+  if (kept.status !== 204) throw new Error(`the hello server did not keep the ${name} answer (${kept.status})`);
+  const check = await fetch(`${helloUrl}/answer/${name}`);
+  if ((await check.text()) !== body) throw new Error(`the hello server's ${name} answer is not the product's`);
 }
 
 /** The endpoints answer what they should before they are timed (a fast 500 is not a result). */
