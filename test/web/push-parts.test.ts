@@ -257,6 +257,31 @@ describe("pushes on a real server", () => {
     expect(pushed.length).toBeLessThan(512);
   });
 
+  test("a candle close that only counts on (squeeze bars, divergence age, a new closed close) sends parts, not the card", async () => {
+    const { world, dash, base } = await start();
+    const before = world.market.coin("BTCUSDT")!;
+    const ta = structuredClone(before.ta);
+    ta.ttm_squeeze.squeeze = "on";
+    ta.ttm_squeeze.bars_in_squeeze = 4;
+    ta.stoch_rsi_divergence.divergence = "bullish";
+    ta.stoch_rsi_divergence.candles_ago = 3;
+    world.market.update("BTCUSDT", { ta });
+    const page = await openPage(base, "/");
+    await until(() => dash.hub.clientCount() === 1, "the socket joined");
+    const closed = structuredClone(ta);
+    closed.ttm_squeeze.bars_in_squeeze = 5;
+    closed.stoch_rsi_divergence.candles_ago = 4;
+    closed.ema_ribbon.state_1h = closed.ema_ribbon.state_1h === "bullish" ? "bearish" : "bullish";
+    world.market.update("BTCUSDT", { ta: closed, closes: [...before.closes.slice(1), (before.closes.at(-1) as number) * 1.001] });
+    await until(() => page.messages.length > 0, "the candle close's push");
+    const pushed = stripVersions(page.messages.join(""));
+    expect(pushed).not.toContain("<article");
+    expect(pushed).toContain('<span class="ind-value" id="ttm-BTCUSDT-state">on 5 bars</span>');
+    expect(pushed).toMatch(/<span class="badge bullish" data-alert="divergence" id="srsi-BTCUSDT-badge">⚠ bullish div \d+ · 4 bars ago<\/span>/);
+    expect(pushed).toMatch(/id="ema-BTCUSDT-1h">1h (bull|bear)<\/span>/);
+    expect(pushed).toContain('id="spark-BTCUSDT"'); // the closed line moved on
+  });
+
   test("a group's pushes go out as one server.publish, whatever the number of pages", async () => {
     const { world, dash, server, base } = await start();
     const published: string[] = [];

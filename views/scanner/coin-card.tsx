@@ -7,9 +7,12 @@
  * states the scanner filters on (data-squeeze, data-divergence, data-above).
  * What moves with every tick is marked `data-part`, as narrowly as the markup
  * allows (price, change, volume, each side's score, the ribbon's spread, the
- * squeeze momentum, %K, the sparkline's forming step): a tick pushes only the
- * parts whose HTML changed, the card whole only when the rest did (a candle
- * close, a config change; src/web/render/fragment-parts.ts).
+ * squeeze momentum, %K, the sparkline's forming step), and so is what a candle
+ * close moves (the closed line, the squeeze's bar count, the divergence's age,
+ * the 1h ribbon): a push carries only the parts whose HTML changed, the card
+ * whole only when a state flips (squeeze on/off, a divergence found or gone,
+ * the ribbon's 5m state, a threshold crossed) or the config changed
+ * (src/web/render/fragment-parts.ts).
  */
 import type { TraderConfig } from "../../src/config/schema.ts";
 import type { CoinSnapshot } from "../../src/scanner/analyzer.ts";
@@ -128,7 +131,7 @@ function Ribbon(props: { ta: TaResult; symbol: string }) {
           <progress class="bar" max="100" value={String(width)} aria-hidden="true" />
           <span class="ind-value">{RIBBON_WORD[r.state_5m]} {r.spread_5m.toFixed(1)}%</span>
         </span>
-        <span class={`ind-sub ${r.state_1h}`}>1h {RIBBON_WORD[r.state_1h]}</span>
+        <span class={`ind-sub ${r.state_1h}`} id={`ema-${props.symbol}-1h`} data-part>1h {RIBBON_WORD[r.state_1h]}</span>
       </span>
     </div>
   );
@@ -144,8 +147,9 @@ function Squeeze(props: { ta: TaResult; symbol: string }) {
       <span class="ind-label">TTM</span>
       <span class="ind-body">
         <span class={`dot ${s.squeeze}`} aria-hidden="true" />
-        <span class="ind-value">{word}</span>
-        {/* The momentum moves with the price; the squeeze state only when a candle closes. */}
+        {/* Counted up at each candle close: a part, so a close does not re-send the card. */}
+        <span class="ind-value" id={`ttm-${props.symbol}-state`} data-part>{word}</span>
+        {/* The momentum moves with the price. */}
         <span class={`ind-sub ${s.direction}`} id={`ttm-${props.symbol}-now`} data-part>{ARROW[s.direction]} {s.direction}{s.momentum !== null ? ` ${formatMomentum(s.momentum)}` : ""} · {s.timeframe}</span>
       </span>
     </div>
@@ -166,7 +170,7 @@ function Divergence(props: { ta: TaResult; symbol: string }) {
       <span class="ind-body">
         {d.divergence === "none"
           ? <span class="ind-value muted">no divergence</span>
-          : <span class={`badge ${d.divergence}`} data-alert="divergence">⚠ {d.divergence} div {d.strength.toFixed(0)}{d.candles_ago !== null ? ` · ${d.candles_ago} bars ago` : ""}</span>}
+          : <span class={`badge ${d.divergence}`} data-alert="divergence" id={`srsi-${props.symbol}-badge`} data-part>⚠ {d.divergence} div {d.strength.toFixed(0)}{d.candles_ago !== null ? ` · ${d.candles_ago} bars ago` : ""}</span>}
         {/* %K moves with the price; a divergence is found on closed candles. */}
         <span class="ind-sub" id={`srsi-${props.symbol}-now`} data-part>%K {k}</span>
       </span>
