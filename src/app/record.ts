@@ -39,7 +39,7 @@ export function journalFor(store: TraderStore, onWrite: () => void = () => {}): 
         else store.log(kind as "trade", message, record, origin ?? null);
       }),
     // Each line inside is still written through `safely`; a failing commit is reported like a failing line.
-    together: (work) => safely("log lines", () => store.batch(work)),
+    together: (work) => safely("log lines", () => store.narrationBatch(work)),
     // The store writes the "trade" log line (the trader's message, the same text as the event) in the same transaction as the trade.
     tradeOpened: (message, entry) =>
       safely(`trade open ${entry.symbol}`, () => {

@@ -12,13 +12,14 @@
  * We write a few rows per trader cycle (minutes apart), so one fsync per commit costs
  * nothing that matters, and the trade record must agree with the exchange. Choose
  * NORMAL only for bulk writers such as backtests.
- * One exception, the cycle's own narration: a "signal", "cycle" or "trade" log line
- * written on its own (not inside a transaction with a record) commits without its
- * fsync (NORMAL for that one commit). It survives a process crash as any commit does,
- * and the next FULL commit (a trade record, an owner's action, an error line) makes it
- * power-safe too: the WAL is one file, fsynced whole. Power lost in between can drop
- * such lines, never a trade, a control entry or an error. A busy cycle (ten opens and
- * ten closes) wrote about forty lines, each an fsync; they were a fifth of its time.
+ * One exception, the cycle's own narration: a "signal", "cycle", "trade" or "error"
+ * log line written on its own (not inside a transaction with a record) commits
+ * without its fsync (NORMAL for that one commit). It survives a process crash as any
+ * commit does, and the next FULL commit (a trade record, an equity snapshot, an
+ * owner's action) makes it power-safe too: the WAL is one file, fsynced whole. Power
+ * lost in between can drop such lines, never a trade, a snapshot or a control entry
+ * (the owner's actions). A busy cycle (ten opens, ten closes, their stops) wrote
+ * about sixty lines, each an fsync; they were a fifth of its time.
  *
  * Every multi-row change runs in one transaction. Log entries and equity snapshots are
  * bounded: the newest N per log kind and the newest M snapshots are kept, pruned every
@@ -76,8 +77,8 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** Log kinds that narrate the cycle; written alone they commit without an fsync (module comment). */
-const NARRATION: ReadonlySet<LogKind> = new Set<LogKind>(["signal", "cycle", "trade"]);
+/** Log kinds that narrate what happened; written alone they commit without an fsync (module comment). */
+const NARRATION: ReadonlySet<LogKind> = new Set<LogKind>(["signal", "cycle", "trade", "error"]);
 
 const DEFAULT_OPTIONS: Required<StoreOptions> = {
   maxLogsPerKind: 5000,
@@ -117,6 +118,8 @@ export class TraderStore {
   private readonly tradeByClient: Statement<TradeRecord>;
   private readonly closeTrade: Statement<TradeRecord>;
   private readonly selectOpenTrades: Statement<TradeRecord>;
+  /** Inside narrationBatch: only narration lines may be written. */
+  private narrating = false;
   private readonly upsertClosingNote: Statement;
   private readonly selectClosingNote: Statement<{ reason: string }>;
   private readonly deleteClosingNote: Statement;
@@ -211,6 +214,7 @@ export class TraderStore {
    * one the store writes a plain line.
    */
   recordTradeOpen(input: TradeOpenInput, message?: string): { trade: TradeRecord; created: boolean } {
+    this.needsOwnCommit("a trade open");
     const open = parseInput(TradeOpenInputSchema, input, "recordTradeOpen");
     const write = this.db.transaction(() => {
       if (open.client_id !== null) {
@@ -239,6 +243,7 @@ export class TraderStore {
    * `message`: the trader's line for it, as for recordTradeOpen.
    */
   recordTradeClose(input: TradeCloseInput, message?: string): TradeCloseResult {
+    this.needsOwnCommit("a trade close");
     const close = parseInput(TradeCloseInputSchema, input, "recordTradeClose");
     const write = this.db.transaction((): TradeCloseResult => {
       const trade = this.closeTrade.get({ ...close, closed_at: close.closed_at ?? Date.now() });
@@ -317,6 +322,7 @@ export class TraderStore {
   log(kind: LogKind, message: string, data?: JsonObject | null, origin?: ActivityOrigin | null): LogEntry {
     if (!LOG_KINDS.includes(kind)) throw new StoreInputError(`log: kind must be one of ${LOG_KINDS.join(", ")}, got ${String(kind)}`);
     if (typeof message !== "string" || message === "") throw new StoreInputError(`log(${kind}): message must be a non-empty string`);
+    if (!NARRATION.has(kind)) this.needsOwnCommit(`a ${kind} log line`);
     if (kind === "signal") parseInput(signalLogDataSchema(data), data, "log(signal): data");
     if (kind === "cycle") parseInput(CycleLogDataSchema, data, "log(cycle): data");
     if (kind === "control") {
@@ -358,6 +364,7 @@ export class TraderStore {
   }
 
   snapshotEquity(input: EquitySnapshotInput): EquitySnapshot {
+    this.needsOwnCommit("an equity snapshot");
     const snapshot = parseInput(EquitySnapshotInputSchema, input, "snapshotEquity");
     const row = this.insertEquity.get({ ...snapshot, at: snapshot.at ?? Date.now() });
     if (!row) throw new Error("snapshotEquity: INSERT returned no row");
@@ -377,6 +384,31 @@ export class TraderStore {
    */
   batch<T>(work: () => T): T {
     return this.db.transaction(work).immediate();
+  }
+
+  /**
+   * `batch` for narration only (signal, cycle, trade and error log lines): one
+   * commit, without its own fsync, as each of those lines alone would be (module
+   * comment). Anything else written inside throws and nothing of the batch is kept:
+   * a record must never ride on a commit that skips its fsync.
+   */
+  narrationBatch(work: () => void): void {
+    if (this.narrating) throw new StoreInputError("narrationBatch: already inside one");
+    const run = () => {
+      this.narrating = true;
+      try {
+        this.batch(work);
+      } finally {
+        this.narrating = false;
+      }
+    };
+    if (this.db.inTransaction || this.options.synchronous !== "FULL") run();
+    else this.withoutFsync(run);
+  }
+
+  /** Refuses a write that needs its fsync while a narration batch is open. */
+  private needsOwnCommit(what: string): void {
+    if (this.narrating) throw new StoreInputError(`${what} cannot be written inside a narration batch (it would skip its fsync)`);
   }
 
   /** Deletes log entries beyond the newest N per kind and snapshots beyond the newest M. */

@@ -40,8 +40,9 @@ export interface OpenTradeRecord {
 export interface TraderJournal {
   log(kind: LogKind, message: string, data?: unknown, origin?: Origin): void;
   /**
-   * Runs `work`'s log writes as one commit where the record can (SQLite: one
-   * fsync instead of one per line; a cycle's signal lines on 300 coins were
+   * Runs `work`'s narration lines (signal, cycle, trade, error log lines; nothing else)
+   * as one commit where the record can (SQLite: one commit, without its own
+   * fsync, as each line alone would be; a cycle's signal lines on 300 coins were
    * most of its time). Without it, each line is written on its own.
    */
   together?(work: () => void): void;

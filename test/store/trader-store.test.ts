@@ -225,7 +225,7 @@ describe("trades", () => {
 });
 
 describe("activity log", () => {
-  test("the cycle's narration commits without an fsync; records, control and error lines keep theirs, and FULL is back after every line", () => {
+  test("narration (signal, cycle, trade, error lines) commits without an fsync; records and control lines keep theirs, and FULL is back after every line", () => {
     const { store } = freshStore();
     // The store's connection, to see the durability each commit ran at (module comment of trader-store.ts).
     const db = (store as unknown as { db: Database }).db;
@@ -240,8 +240,10 @@ describe("activity log", () => {
     expect(atCommit).toEqual(["PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"]);
     expect(level()).toBe(2); // FULL
     atCommit.length = 0;
-    store.log("control", "emergency stop", { action: "emergency_stop", ok: true, result: "closed 2 of 2" }, "page");
     store.log("error", "CoinEx timeout", { endpoint: "/futures/order" });
+    expect(atCommit).toEqual(["PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"]);
+    atCommit.length = 0;
+    store.log("control", "emergency stop", { action: "emergency_stop", ok: true, result: "closed 2 of 2" }, "page");
     store.recordTradeOpen(btcLong());
     expect(atCommit).toEqual([]);
     expect(level()).toBe(2);
@@ -253,6 +255,36 @@ describe("activity log", () => {
     db.run("CREATE TRIGGER refuse BEFORE INSERT ON activity_log BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
     expect(() => store.log("trade", "stops set", { symbol: "BTCUSDT" })).toThrow("disk says no");
     expect(level()).toBe(2);
+  });
+
+  test("a narration batch is one commit without its own fsync; a record or an error line inside it is refused and the batch kept out", () => {
+    const { store } = freshStore();
+    const db = store.db;
+    const pragmas: string[] = [];
+    const run = db.run.bind(db);
+    db.run = ((sql: string, ...rest: unknown[]) => {
+      if (sql.startsWith("PRAGMA synchronous")) pragmas.push(sql);
+      return (run as (sql: string, ...rest: unknown[]) => unknown)(sql, ...rest);
+    }) as typeof db.run;
+    const line = (coin: string) => store.log("signal", `${coin} long 58 not acted`, { symbol: coin, direction: "long", score: 58, acted: false, skip_reason: "lockfile set" });
+    store.narrationBatch(() => {
+      line("ETHUSDT");
+      line("SOLUSDT");
+    });
+    expect(pragmas).toEqual(["PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"]); // once for the batch, not per line
+    expect(store.logs({ kind: "signal", limit: 10 }).map((e) => e.message)).toEqual(["SOLUSDT long 58 not acted", "ETHUSDT long 58 not acted"]);
+    for (const intruder of [() => store.recordTradeOpen(btcLong()), () => store.log("control", "stop", { action: "stop", ok: true, result: "stopped" }, "page"), () => store.snapshotEquity({ equity: 1, available: 1, margin: 0, unrealized_pnl: 0, mode: "dry-run" })]) {
+      expect(() => store.narrationBatch(() => {
+        line("XRPUSDT");
+        intruder();
+      })).toThrow("cannot be written inside a narration batch");
+    }
+    expect(store.logs({ kind: "signal", limit: 10 })).toHaveLength(2); // no XRPUSDT line: each refused batch rolled back
+    expect(count(store, "trades")).toBe(0);
+    expect(Object.values(db.query("PRAGMA synchronous").get() as object)[0]).toBe(2);
+    // And outside a batch the same writes go through as before.
+    store.recordTradeOpen(btcLong());
+    expect(count(store, "trades")).toBe(1);
   });
 
   test("entries come back newest first with their data and origin; kind filters; before_id pages", () => {
