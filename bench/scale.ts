@@ -12,6 +12,9 @@
  *   fills per cycle, each an fsynced paper-account write and a trade record);
  * - `scan_only_cycle_p50_ms` / `…_p99_ms`: the same with thresholds 130
  *   (nothing signals): the part of a cycle that grows with the coins;
+ * - `default_cycle_p50_ms` / `…_p99_ms`: on a second server, the shipped
+ *   trader_config.json in dry-run (thresholds 45/50, at most 3 positions, no
+ *   TP/SL): a cycle as it trades out of the box, the first one opening up to 3;
  * - `ta_updates_s`: candle updates (5m, 1h, 4h per coin per tick) applied per
  *   second of wall time on the 1 s sim market, and `ta_updates_per_cpu_s`:
  *   the same per second of the server's CPU time (/proc/PID/stat) over the
@@ -23,6 +26,7 @@
  *
  * Baseline: the hello server's RSS (a bare Bun.serve) in the same run.
  */
+import { readFileSync } from "node:fs";
 import { DEFAULT_SYMBOLS } from "../src/market/symbols.ts";
 import { openTab, runCycle } from "./push-bytes.ts";
 import { BUSY_DRY_RUN_CONFIG } from "./rss.ts";
@@ -56,7 +60,12 @@ export async function benchScale(options: ScaleOptions = {}): Promise<object[]> 
     await hello.stop();
   }
   const rows: object[] = [];
-  for (const count of options.points ?? SCALE_POINTS) rows.push(await measurePoint(count, options.cycles ?? 20, options.seconds ?? 10, baselineMb));
+  for (const count of options.points ?? SCALE_POINTS) {
+    const row = await measurePoint(count, options.cycles ?? 20, options.seconds ?? 10, baselineMb);
+    // After that server has stopped, so the two do not share the cores.
+    const shipped = await shippedDefaultCycles(count, options.cycles ?? 20);
+    rows.push({ ...row, default_cycle_p50_ms: round(percentile(shipped, 50)), default_cycle_p99_ms: round(percentile(shipped, 99)) });
+  }
   return rows;
 }
 
@@ -126,6 +135,23 @@ async function measurePoint(count: number, cycles: number, seconds: number, base
       goal: count === 300 ? { rss_mb: 300, cycle_p99_ms: 100 } : undefined,
       meets_goal: count === 300 ? rssMb <= 300 && percentile(durations, 99) <= 100 : undefined,
     };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Cycle round trips on a fresh server with the shipped config in dry-run (see the module comment). */
+async function shippedDefaultCycles(count: number, cycles: number): Promise<number[]> {
+  const shipped = JSON.parse(readFileSync(new URL("../trader_config.json", import.meta.url), "utf8")) as Record<string, unknown>;
+  const server = await startProductServer({ config: { ...shipped, mode: "dry-run" }, symbols: scaleSymbols(count) });
+  try {
+    const durations: number[] = [];
+    for (let i = 0; i < cycles; i++) {
+      const c = performance.now();
+      await runCycle(server);
+      durations.push(performance.now() - c);
+    }
+    return durations;
   } finally {
     await server.stop();
   }
