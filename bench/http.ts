@@ -130,7 +130,9 @@ export async function benchHttp(options: HttpBenchOptions = {}): Promise<object[
 
 /** Gives the hello server the product's answer at `url` (headers and body) to send as its own (GET /answer/NAME). */
 async function keepAnswer(helloUrl: string, name: string, url: string): Promise<void> {
-  const answer = await fetch(url);
+  // As wrk asks (no Accept-Encoding): the plain answer the runs are timed on.
+  const answer = await fetch(url, { decompress: false } as RequestInit);
+  if (answer.headers.get("content-encoding") !== null) throw new Error(`${url} answered compressed to a request that did not ask for it`);
   const body = await answer.text();
   // Per answer, not per route: Bun writes these itself, for the hello server too.
   const headers: [string, string][] = [];

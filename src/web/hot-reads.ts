@@ -13,6 +13,13 @@
  * copied from the chain's own 200 answer to the first such request for that
  * path, so the security headers keep their one home (security/headers.ts) and
  * a read the chain never answered is never answered here.
+ *
+ * Compression: the chain gzips these answers for a client that accepts it
+ * (`compress()` in app.ts, which says `Vary: Accept-Encoding`). An answer
+ * learned with that Vary is reproduced here the same way: gzip (made once per
+ * change) for a request that accepts gzip, the plain bytes for one that sends
+ * no Accept-Encoding, and anything else (deflate only, br only) goes to the
+ * chain. Any other Vary, a cookie or a validator: never learned.
  */
 import { isLoopbackHost } from "./security/bind-safety.ts";
 import { hostName } from "./security/host-check.ts";
@@ -21,13 +28,13 @@ export type HotPath = "/api/trader/status" | "/trader";
 
 export class HotReads {
   /** The chain's headers for each path, learned from its first 200 answer. */
-  private readonly headers = new Map<HotPath, Headers>();
+  private readonly headers = new Map<HotPath, { headers: Headers; gzipped: Headers | null }>();
   /**
    * Each path's body as an immutable Blob, made again only when its text changed:
    * Bun sends a Blob's bytes as they are, where a string (the page is ~30 KB) is
    * encoded again for every answer.
    */
-  private readonly encoded = new Map<HotPath, { text: string; blob: Blob }>();
+  private readonly encoded = new Map<HotPath, { text: string; blob: Blob; gzip: Blob | null }>();
   /** Requests answered here, for tests. */
   served = 0;
 
@@ -54,14 +61,20 @@ export class HotReads {
   answer(request: Request): Response | null {
     const path = this.eligible(request);
     if (path === null) return null;
-    const headers = this.headers.get(path);
-    if (!headers) return null;
+    const learned = this.headers.get(path);
+    if (!learned) return null;
+    const { headers, gzipped } = learned;
+    const accepted = request.headers.get("accept-encoding");
+    const gzip = gzipped !== null && accepted !== null && accepted.trim() !== "";
+    if (gzip && !acceptsGzip(accepted)) return null;
     this.served++;
     const text = this.bodies[path]();
     let body = this.encoded.get(path);
     // The same cached string object as last time compares in constant time.
-    if (body?.text !== text) this.encoded.set(path, (body = { text, blob: new Blob([text]) }));
-    return new Response(body.blob, { status: 200, headers });
+    if (body?.text !== text) this.encoded.set(path, (body = { text, blob: new Blob([text]), gzip: null }));
+    if (!gzip) return new Response(body.blob, { status: 200, headers });
+    body.gzip ??= new Blob([Bun.gzipSync(new TextEncoder().encode(text))]);
+    return new Response(body.gzip, { status: 200, headers: gzipped });
   }
 
   /** Keeps the chain's headers for `path` from its answer to an eligible request. */
@@ -71,11 +84,32 @@ export class HotReads {
     // Per answer, not per route: Bun writes these for each response itself.
     headers.delete("content-length");
     headers.delete("date");
-    // A cookie, a validator, an encoding or a Vary would mean the answer is not the same for
-    // every request (a compressing middleware, say): never learn it, the chain keeps answering.
-    for (const name of ["set-cookie", "etag", "last-modified", "content-encoding", "vary"]) if (headers.has(name)) return;
-    this.headers.set(path, headers);
+    // A cookie or a validator would mean the answer is not the same for every request:
+    // never learn it, the chain keeps answering. So for any Vary but the compression's.
+    for (const name of ["set-cookie", "etag", "last-modified"]) if (headers.has(name)) return;
+    const vary = headers.get("vary");
+    const encoding = headers.get("content-encoding");
+    if (vary !== null && vary.toLowerCase() !== "accept-encoding") return;
+    if (encoding !== null && (encoding !== "gzip" && encoding !== "deflate" || vary === null)) return;
+    headers.delete("content-encoding");
+    let gzipped: Headers | null = null;
+    if (vary !== null) {
+      gzipped = new Headers(headers);
+      gzipped.set("content-encoding", "gzip");
+    }
+    this.headers.set(path, { headers, gzipped });
   }
+}
+
+/** True when an Accept-Encoding value accepts gzip (listed, with a q above 0). */
+export function acceptsGzip(accepted: string): boolean {
+  for (const item of accepted.split(",")) {
+    const [name, ...params] = item.trim().split(";");
+    if (name?.trim().toLowerCase() !== "gzip") continue;
+    const q = params.map((p) => p.trim()).find((p) => p.toLowerCase().startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
 }
 
 /** "http://127.0.0.1:8891/trader?x" → "/trader?x" (the query stays: a query is not a hot read). */

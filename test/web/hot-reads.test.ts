@@ -32,11 +32,11 @@ async function start(token: string | null = null) {
   return { world, dash, base: `http://127.0.0.1:${server.port}` };
 }
 
-/** Headers as a sorted list, without the two Bun writes per answer. */
+/** Headers as a sorted list, without those Bun writes per answer (the date, the framing). */
 function headerList(response: Response): string[] {
   const list: string[] = [];
   response.headers.forEach((value, name) => {
-    if (name !== "date" && name !== "content-length") list.push(`${name}: ${value}`);
+    if (name !== "date" && name !== "content-length" && name !== "transfer-encoding") list.push(`${name}: ${value}`);
   });
   return list.sort();
 }
@@ -60,6 +60,28 @@ test("after the chain's first answer, the same reads come from the lane with the
   const status = await (await fetch(base + "/api/trader/status")).json();
   expect(status.config.kill_switch_drawdown_pct).toBe(37);
   expect(await (await fetch(base + "/trader")).text()).toContain('value="37"');
+});
+
+test("compressed as the chain compresses: gzip for a client that accepts it, plain bytes without Accept-Encoding, the chain for any other", async () => {
+  const { dash, base } = await start();
+  const host = new URL(base).host;
+  for (const path of ["/api/trader/status", "/trader"] as const) {
+    const chain = await fetch(base + path, { headers: { "accept-encoding": "gzip, deflate, br" }, decompress: false } as RequestInit);
+    expect(chain.headers.get("content-encoding")).toBe("gzip");
+    expect(chain.headers.get("vary")).toBe("Accept-Encoding");
+    const plain = await (await fetch(base + path)).text();
+    const ask = (encoding: string | null) => new Request(base + path, { headers: { host, ...(encoding === null ? {} : { "accept-encoding": encoding }) } });
+    const gzipped = dash.hotReads.answer(ask("gzip, deflate, br"));
+    expect(gzipped?.headers.get("content-encoding")).toBe("gzip");
+    expect(gzipped?.headers.get("vary")).toBe("Accept-Encoding");
+    expect(new TextDecoder().decode(Bun.gunzipSync(new Uint8Array(await gzipped!.arrayBuffer())))).toBe(plain);
+    expect(plain.length).toBeGreaterThan(1000);
+    const identity = dash.hotReads.answer(ask(null));
+    expect(identity?.headers.get("content-encoding")).toBeNull();
+    expect(identity?.headers.get("vary")).toBe("Accept-Encoding");
+    expect(await identity!.text()).toBe(plain);
+    for (const other of ["br", "deflate", "identity", "gzip;q=0"]) expect(dash.hotReads.answer(ask(other))).toBeNull();
+  }
 });
 
 test("a request the chain would refuse or answer differently never takes the lane", async () => {
