@@ -4,28 +4,18 @@
  * not (the browser caches them by their hashed URL).
  */
 import { afterEach, expect, test } from "bun:test";
-import { setQuiet } from "../../src/log.ts";
-import { createApp, type DashboardApp } from "../../src/web/app.ts";
-import { makeWorld, type FakeWorld } from "./fakes.ts";
+import { serveDashboard, type ServedDashboard } from "./served-dashboard.ts";
 
-setQuiet(true);
-
-let server: ReturnType<typeof Bun.serve> | null = null;
-let dash: DashboardApp | null = null;
-let world: FakeWorld | null = null;
+let served: ServedDashboard | null = null;
 afterEach(async () => {
-  dash?.hub.close();
-  server?.stop(true);
-  await world?.controller.shutdown();
+  await served?.stop();
+  served = null;
 });
 
+/** The app's chain on a loopback port (the hot-reads lane has its own test: hot-reads.test.ts). */
 async function start(): Promise<string> {
-  world = makeWorld();
-  await world.controller.boot();
-  dash = createApp(world.deps);
-  const created = dash;
-  server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request, bunServer) => created.fetch(request, bunServer as never), websocket: dash.websocket });
-  return `http://127.0.0.1:${server.port}`;
+  served = await serveDashboard();
+  return `http://${served.base}`;
 }
 
 /** The answer as sent, not decompressed by fetch. */
